@@ -25,11 +25,17 @@ else
 KDIR_NOW := $(KDIR)
 endif
 
+# The Debian rustc-web toolchain, named explicitly: the rustc, rustfmt and
+# clippy-driver first on PATH may be rustup's, of another version.
 KMAKE := $(MAKE) -C $(KDIR_NOW) M=$(TOP) LLVM=-19 RUSTC=/usr/bin/rustc \
-	HOSTRUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
+	HOSTRUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
+	RUSTFMT=/usr/bin/rustfmt CLIPPY_DRIVER=/usr/bin/clippy-driver
+
+RUST_SOURCES := $(wildcard $(TOP)/localio/*.rs $(TOP)/nfsd_shim/*.rs \
+	$(TOP)/workqueue/*.rs)
 
 .PHONY: all deps kernel modules clean demo test vm-test bench host-test \
-	rustfmtcheck clippy rust-analyzer
+	rustfmt rustfmtcheck clippy rust-analyzer checkpatch
 
 all: modules
 
@@ -45,11 +51,25 @@ modules: $(KERNEL_DEP)
 clippy: $(KERNEL_DEP)
 	$(KMAKE) CLIPPY=1 modules
 
+# The kernel's own rustfmtcheck only walks the kernel tree; this applies
+# the same rustfmt and the kernel's .rustfmt.toml to our sources.
 rustfmtcheck: $(KERNEL_DEP)
-	$(KMAKE) rustfmtcheck
+	/usr/bin/rustfmt --check --edition 2021 \
+		--config-path $(KDIR_NOW)/.rustfmt.toml $(RUST_SOURCES)
+
+rustfmt: $(KERNEL_DEP)
+	/usr/bin/rustfmt --edition 2021 \
+		--config-path $(KDIR_NOW)/.rustfmt.toml $(RUST_SOURCES)
 
 rust-analyzer: $(KERNEL_DEP)
 	$(KMAKE) rust-analyzer
+
+checkpatch: $(KERNEL_DEP)
+	cd $(KDIR_NOW) && for p in $(TOP)/patches/linux-6.12/000[1-9]-*.patch \
+		$(TOP)/localio/*.c $(TOP)/localio/*.h; do \
+		case $$p in *.patch) f=;; *) f=-f;; esac; \
+		perl scripts/checkpatch.pl --strict --quiet $$f $$p || exit 1; \
+	done
 
 host-test:
 	cargo test --quiet --manifest-path $(TOP)/tests/host/Cargo.toml

@@ -100,10 +100,20 @@ pub unsafe extern "C" fn localio_rs_format_stats(buf: *mut c_char, len: usize) -
 fn write_stats(w: &mut impl Write) -> core::fmt::Result {
     for kind in RequestKind::ALL {
         writeln!(w, "offered_{} {}", kind.name(), COUNTERS.offered(kind))?;
-        writeln!(w, "offered_{}_bytes {}", kind.name(), COUNTERS.offered_bytes(kind))?;
+        writeln!(
+            w,
+            "offered_{}_bytes {}",
+            kind.name(),
+            COUNTERS.offered_bytes(kind)
+        )?;
     }
     for reason in DeclineReason::ALL {
-        writeln!(w, "declined_{} {}", reason.name(), COUNTERS.declined(reason))?;
+        writeln!(
+            w,
+            "declined_{} {}",
+            reason.name(),
+            COUNTERS.declined(reason)
+        )?;
     }
     Ok(())
 }

@@ -12,6 +12,8 @@ apt_pkgs=(
 	"$LINUX_SOURCE_PKG=$LINUX_SOURCE_VERSION"
 	"rustc-web=$RUSTC_WEB_VERSION"
 	"rust-web-src=$RUSTC_WEB_VERSION"
+	"rustfmt-web=$RUSTC_WEB_VERSION"
+	"rust-web-clippy=$RUSTC_WEB_VERSION"
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	make flex bison bc cpio kmod libelf-dev libssl-dev python3
 	qemu-system-x86 nfs-kernel-server rpcbind xfsprogs fio

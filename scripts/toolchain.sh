@@ -20,6 +20,8 @@ KMAKE_VARS=(
 	RUSTC=/usr/bin/rustc
 	HOSTRUSTC=/usr/bin/rustc
 	RUSTDOC=/usr/bin/rustdoc
+	RUSTFMT=/usr/bin/rustfmt
+	CLIPPY_DRIVER=/usr/bin/clippy-driver
 	BINDGEN="$NFS_LOCALIO_CACHE/tools/bin/bindgen"
 )
 export PATH="$NFS_LOCALIO_CACHE/tools/bin:$PATH"

@@ -96,7 +96,6 @@ pub struct IoWorkerScope {
     _not_send: PhantomData<*mut ()>,
 }
 
-
 impl IoWorkerScope {
     /// Enters the scope on the current task.
     pub fn enter() -> Self {

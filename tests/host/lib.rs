@@ -67,7 +67,10 @@ mod tests {
         );
         let glue = include_str!("../../localio/glue.h");
         for (i, name) in ["READ", "WRITE", "COMMIT"].iter().enumerate() {
-            assert!(glue.contains(&format!("LOCALIO_RS_{name} = {i},")), "{name}");
+            assert!(
+                glue.contains(&format!("LOCALIO_RS_{name} = {i},")),
+                "{name}"
+            );
         }
     }
 
@@ -79,6 +82,8 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len());
-        assert!(names.iter().all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+        assert!(names
+            .iter()
+            .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
     }
 }

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The full test suite (`make test`, and what CI runs): host checks first,
+# as TAP, then the VM suite, whose TAP follows. The last line is the total,
+# "N passed, N failed"; the exit status is non-zero on any failure.
+#
+# Host checks: cargo test of the pure decision logic, rustfmt, clippy (no
+# warnings), checkpatch --strict on the nfs.ko series and our C, and a
+# warning-free module build. The VM suite boots the kernel under TCG.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+cd "$top"
+log_dir=${RESULTS_DIR:-$top/results}
+mkdir -p "$log_dir"
+
+n=0 failed=0 passed_extra=0 failed_extra=0
+step() {
+	local desc=$1 logf=$log_dir/host-$((n + 1)).log
+	shift
+	n=$((n + 1))
+	if "$@" >"$logf" 2>&1; then
+		echo "ok $n - $desc"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $desc"
+		sed 's/^/# /' "$logf" | tail -n 40
+	fi
+}
+no_warnings() { ! grep -E '(^|: )warning[:\[]' "$1"; }
+
+host_cargo_tests() {
+	local out
+	out=$(cargo test --manifest-path "$top/tests/host/Cargo.toml" 2>&1)
+	local rc=$?
+	echo "$out"
+	# Each cargo test counts in the total, not just the step.
+	read -r p f < <(awk '/^test result:/ {p += $4; f += $6} END {print p + 0, f + 0}' <<<"$out")
+	passed_extra=$((passed_extra + p)); failed_extra=$((failed_extra + f))
+	return $rc
+}
+clippy_clean() { make -s clippy >"$log_dir/clippy.out" 2>&1 && no_warnings "$log_dir/clippy.out"; }
+build_clean() { make -s modules >"$log_dir/build.out" 2>&1 && no_warnings "$log_dir/build.out"; }
+
+echo "# host checks"
+host_cargo_tests >"$log_dir/cargo-test.log" 2>&1 && echo "ok $((n += 1)) - host: cargo test of localio/policy.rs" ||
+	{ failed=$((failed + 1)); echo "not ok $((n += 1)) - host: cargo test of localio/policy.rs"; tail -n 30 "$log_dir/cargo-test.log" | sed 's/^/# /'; }
+step "style: rustfmt --check on the module sources" make -s rustfmtcheck
+step "style: checkpatch.pl --strict on patches/ and localio/*.[ch]" make -s checkpatch
+step "style: clippy build of both modules, no warnings" clippy_clean
+step "build: both modules build without warnings" build_clean
+
+echo "# VM test suite (tests/vm, QEMU TCG)"
+vm_passed=0 vm_failed=0
+if tests/vm/run.sh test >"$log_dir/vm-run.log" 2>&1; then vm_rc=0; else vm_rc=1; fi
+grep -E '^(not )?ok [0-9]+|^# ' "$log_dir/test.log" 2>/dev/null | sed -E 's/^ok ([0-9]+)/ok vm.\1/; s/^not ok ([0-9]+)/not ok vm.\1/'
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log_dir/test.log" 2>/dev/null | tail -n1)
+if [ -n "$summary" ]; then
+	read -r vm_passed _ vm_failed _ <<<"${summary//,/}"
+fi
+if [ "$vm_rc" -ne 0 ] && [ "$vm_failed" -eq 0 ]; then
+	# The VM did not get as far as a summary: count the run as one failure.
+	echo "not ok vm - VM test run did not complete (see $log_dir/vm-run.log)"
+	tail -n 30 "$log_dir/vm-run.log" | sed 's/^/# /'
+	vm_failed=1
+fi
+
+total_passed=$(( (n - failed) + passed_extra - 1 + vm_passed ))
+total_failed=$(( failed + failed_extra + vm_failed ))
+# The cargo step itself is replaced in the total by its individual tests.
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The main job: one export, three NFSv3 mounts of it side by side, the same
+# I/O through each, and where the bytes went. Run by tests/vm/guest.sh.
+#
+#   plain        no option: the kernel's built-in C LOCALIO
+#   localio=off  always over the network (loopback RPC to nfsd)
+#   localio=on   offered to our provider (localio_rs_client.ko)
+set -uo pipefail
+. "$TOP/tests/vm/lib.sh"
+
+SIZE_MB=${DEMO_SIZE_MB:-128}
+head -c ${SIZE_MB}M /dev/urandom >"$WORK/ref"
+ref=$(sum "$WORK/ref")
+modules_load
+nfs_mount 3 plain
+nfs_mount 3 off localio=off
+nfs_mount 3 on localio=on
+
+echo
+echo "Mounts of 127.0.0.1:$EXPORT (NFSv3):"
+for m in plain off on; do
+	printf '  %-18s %s\n' "$MNT/$m" "$(mount_opts "$MNT/$m" | tr , '\n' | grep -E '^(vers|localio)=' | paste -sd, -)"
+done
+echo
+echo "Each mount: ${SIZE_MB} MiB O_DIRECT write, then a cold read."
+printf '\n%-12s %10s %10s %14s %16s %8s\n' mount "write MB/s" "read MB/s" "via nfsd (MiB)" "provider offers" "data"
+fail=0
+for m in plain off on; do
+	io0=$(nfsd_io); o0=$(offered_total)
+	t0=$(date +%s%N)
+	dd if="$WORK/ref" of="$MNT/$m/demo" bs=1M oflag=direct status=none
+	t1=$(date +%s%N)
+	drop_caches
+	t2=$(date +%s%N)
+	got=$(sum "$MNT/$m/demo")
+	t3=$(date +%s%N)
+	[ "$got" = "$ref" ] && [ "$(sum "$EXPORT/demo")" = "$ref" ] && data=intact || { data=CORRUPT; fail=1; }
+	printf '%-12s %10d %10d %14d %16d %8s\n' "$m" \
+		$(( SIZE_MB * 1000000000 / (t1 - t0) )) $(( SIZE_MB * 1000000000 / (t3 - t2) )) \
+		$(( ($(nfsd_io) - io0) / 1048576 )) $(( $(offered_total) - o0 )) "$data"
+done
+echo
+echo "via nfsd: bytes nfsd read or wrote for the client (/proc/net/rpc/nfsd 'io');"
+echo "0 means the I/O bypassed the network. Provider offers: READ/WRITE/COMMIT"
+echo "requests nfs.ko offered to localio_rs_client.ko (it declines them all in"
+echo "this build, so they still go through nfsd). Figures are from a TCG VM:"
+echo "compare rows with each other, not with real hardware."
+echo
+echo "Provider counters ($STATS):"
+sed 's/^/  /' "$STATS"
+nfs_umount_all
+modules_unload
+splats=$(dmesg_splats)
+[ -z "$splats" ] || { printf '%s\n' "$splats"; fail=1; }
+exit $fail

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside the VM (see tests/vm/run.sh): sets up nfsd on an XFS RAM disk,
+# mounts it over 127.0.0.1 and runs one job. The job's exit status is left
+# in $RESULTS/<job>.status for the host.
+set -uo pipefail
+TOP=$(pwd)
+job=${1:?job}
+. "$TOP/tests/vm/lib.sh"
+
+finish() {
+	local rc=$1
+	echo "$rc" >"$RESULTS/$job.status"
+	dmesg >"$RESULTS/$job.dmesg"
+	exit "$rc"
+}
+
+if ! server_setup >"$RESULTS/$job.setup.log" 2>&1; then
+	cat "$RESULTS/$job.setup.log"
+	echo "guest setup failed"
+	finish 1
+fi
+
+case "$job" in
+probe) finish 0;;
+demo) timeout "$GUEST_JOB_TIMEOUT" bash "$TOP/tests/vm/demo.sh"; finish $?;;
+bench) timeout "$GUEST_JOB_TIMEOUT" bash "$TOP/tests/vm/bench.sh"; finish $?;;
+test)
+	# The test files share one TAP stream and one summary: they are sourced
+	# in order into this shell (run.sh bounds the whole VM's run time).
+	for t in "$TOP"/tests/vm/t[0-9][0-9]-*.sh; do
+		say "=== $(basename "$t")"
+		. "$t"
+	done
+	tap_summary
+	finish $?
+	;;
+esac

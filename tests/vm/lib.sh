@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest-side helpers: the NFS server/client setup every VM job shares, and a
+# small TAP producer. Sourced by tests/vm/guest.sh inside the VM.
+
+TOP=${TOP:-$(pwd)}
+EXPORT_ROOT=/tmp/nfsroot           # NFSv4 pseudo-root (tmpfs, fsid=0)
+EXPORT=$EXPORT_ROOT/xfs            # XFS on /dev/ram0, the data export
+MNT=/tmp/mnt                       # client mount points live below
+WORK=/tmp/work                     # tmpfs for reference data
+STATS=/sys/kernel/debug/localio_rs/stats
+RAMDISK_MB=${RAMDISK_MB:-1536}
+
+say() { printf '# %s\n' "$*"; }
+
+# --- TAP ---------------------------------------------------------------
+tap_n=0
+tap_fail=0
+ok() { tap_n=$((tap_n + 1)); printf 'ok %d - %s\n' "$tap_n" "$*"; }
+not_ok() { tap_n=$((tap_n + 1)); tap_fail=$((tap_fail + 1)); printf 'not ok %d - %s\n' "$tap_n" "$*"; }
+# check "description" command...: passes when the command succeeds.
+check() {
+	local desc=$1; shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+tap_summary() {
+	printf '1..%d\n' "$tap_n"
+	printf '%d passed, %d failed\n' "$((tap_n - tap_fail))" "$tap_fail"
+	[ "$tap_fail" -eq 0 ]
+}
+
+# --- server ------------------------------------------------------------
+server_setup() {
+	mkdir -p "$WORK" "$MNT" "$EXPORT_ROOT"
+	mountpoint -q "$WORK" || mount -t tmpfs -o size=1g work "$WORK"
+	mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+	modprobe brd rd_nr=2 rd_size=$((RAMDISK_MB * 1024))
+	mkfs.xfs -f -q /dev/ram0
+	mount -t tmpfs -o size=1m nfsroot "$EXPORT_ROOT"
+	mkdir -p "$EXPORT"
+	mount -t xfs /dev/ram0 "$EXPORT"
+	chmod 1777 "$EXPORT"
+	cat >/etc/exports <<-EOT
+	$EXPORT_ROOT 127.0.0.1(rw,fsid=0,crossmnt,no_subtree_check,no_root_squash,insecure)
+	$EXPORT 127.0.0.1(rw,fsid=1,no_subtree_check,no_root_squash,insecure)
+	EOT
+	modprobe nfsd
+	mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd
+	# The shortest grace period nfsd accepts, so NFSv4 opens do not stall.
+	echo 10 >/proc/fs/nfsd/nfsv4gracetime
+	echo 10 >/proc/fs/nfsd/nfsv4leasetime
+	mkdir -p /run/rpcbind /var/lib/nfs/rpc_pipefs /var/lib/nfs/v4recovery
+	rpcbind -w 2>/dev/null || rpcbind
+	exportfs -ra
+	rpc.mountd
+	rpc.nfsd -V 3 -V 4.2 4
+	modprobe nfs
+	modprobe nfsv3
+	modprobe nfsv4
+}
+
+# nfsd's "io" line: bytes read and written through nfsd since it started.
+nfsd_io() { awk '/^io /{print $2 + $3}' /proc/net/rpc/nfsd; }
+
+# --- our modules -------------------------------------------------------
+client_ko=$TOP/localio_rs_client.ko
+shim_ko=$TOP/localio_rs_nfsd_shim.ko
+modules_load() {
+	lsmod | grep -q '^localio_rs_nfsd_shim ' || insmod "$shim_ko"
+	lsmod | grep -q '^localio_rs_client ' || insmod "$client_ko"
+}
+modules_unload() {
+	! lsmod | grep -q '^localio_rs_client ' || rmmod localio_rs_client
+	! lsmod | grep -q '^localio_rs_nfsd_shim ' || rmmod localio_rs_nfsd_shim
+}
+# counter NAME: one counter of the client module, 0 when it is not loaded.
+counter() { awk -v k="$1" '$1 == k {print $2; f=1} END {if (!f) print 0}' "$STATS" 2>/dev/null || echo 0; }
+offered_total() { echo $(( $(counter offered_read) + $(counter offered_write) + $(counter offered_commit) )); }
+
+# --- client ------------------------------------------------------------
+# nfs_mount VERS NAME [OPTIONS]: mounts the export at $MNT/NAME.
+nfs_mount() {
+	local vers=$1 name=$2 opts=${3:-} src
+	case "$vers" in
+	3) src=127.0.0.1:$EXPORT; opts="vers=3,nolock${opts:+,$opts}";;
+	4*) src=127.0.0.1:/${EXPORT#"$EXPORT_ROOT"/}; opts="vers=$vers${opts:+,$opts}";;
+	esac
+	mkdir -p "$MNT/$name"
+	mount -t nfs -o "$opts" "$src" "$MNT/$name"
+}
+nfs_umount_all() {
+	local m
+	for m in "$MNT"/*; do mountpoint -q "$m" && umount "$m"; done
+	return 0
+}
+mount_opts() { awk -v m="$1" '$2 == m {print $4}' /proc/mounts; }
+drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+sum() { md5sum <"$1" | cut -d' ' -f1; }
+
+# Splats that fail any run: warnings, bugs, lockdep reports, hung tasks.
+dmesg_splats() {
+	dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|UBSAN|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|workqueue: .* is flushing|Call Trace' || true
+}

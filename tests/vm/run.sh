@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boots the cached kernel in QEMU through virtme-ng, with the host root
+# filesystem, and runs one guest job in it:
+#
+#   tests/vm/run.sh demo     a plain mount, a localio=off mount and a
+#                            localio=on mount side by side
+#   tests/vm/run.sh test     the VM test suite (TAP, ends "N passed, N failed")
+#   tests/vm/run.sh bench    the benchmark table
+#
+# TCG is the default: on these machines KVM guests hang while decompressing
+# the kernel. VM_ACCEL=kvm uses KVM, but only after a short probe boot has
+# succeeded; otherwise it falls back to TCG and says so.
+#
+# Results land in $RESULTS_DIR (default: ./results), shared read-write with
+# the guest; the exit status is that of the guest job.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$top/scripts/toolchain.sh"
+
+job=${1:-test}
+case "$job" in demo|test|bench|probe) ;; *) die "unknown job '$job'";; esac
+kdir=${KDIR:-$("$top/kernel/build.sh" --kdir)}
+[ -f "$kdir/arch/x86/boot/bzImage" ] || die "no kernel in $kdir: run make first"
+for ko in localio_rs_client.ko localio_rs_nfsd_shim.ko; do
+	[ -f "$top/$ko" ] || die "$ko not built: run make first"
+done
+results=${RESULTS_DIR:-$top/results}
+mkdir -p "$results"
+results=$(cd "$results" && pwd)
+rm -f "$results/$job.status"
+
+vng_args=(--run "$kdir" --force-9p --cpus "${VM_CPUS:-2}" --memory "${VM_MEMORY:-6G}"
+	--rwdir "$results" --user root --verbose)
+
+accel=${VM_ACCEL:-tcg}
+if [ "$accel" = kvm ]; then
+	if [ -w /dev/kvm ] && timeout 60 vng "${vng_args[@]}" --exec true >/dev/null 2>&1; then
+		log "KVM probe boot succeeded: using KVM"
+	else
+		log "KVM probe boot failed: using TCG"
+		accel=tcg
+	fi
+fi
+[ "$accel" = kvm ] || vng_args+=(--disable-kvm)
+
+guest_cmd="cd '$top' && RESULTS='$results' GUEST_JOB_TIMEOUT='${GUEST_JOB_TIMEOUT:-1500}' \
+BENCH_SIZE_MB='${BENCH_SIZE_MB:-}' BENCH_RUNTIME='${BENCH_RUNTIME:-}' \
+SOAK='${SOAK:-0}' bash tests/vm/guest.sh '$job'"
+log "booting $(basename "$kdir") ($accel) for '$job'"
+start=$(date +%s)
+# vng's own exit status does not carry the guest job's: the guest writes it.
+timeout --foreground $(( ${GUEST_JOB_TIMEOUT:-1500} + 300 )) \
+	vng "${vng_args[@]}" --exec "$guest_cmd" 2>&1 | tee "$results/$job.log" || true
+log "VM job '$job' took $(( $(date +%s) - start )) s"
+status=$(cat "$results/$job.status" 2>/dev/null || echo "missing")
+[ "$status" = 0 ] || { log "guest job '$job' failed (status: $status)"; exit 1; }
