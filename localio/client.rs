@@ -9,12 +9,12 @@
 
 use core::ffi::c_char;
 use core::fmt::Write;
-use kernel::prelude::*;
+use kernel::{bindings, c_str, prelude::*};
 
 #[path = "policy.rs"]
-mod policy;
+pub mod policy;
 #[path = "../workqueue/mod.rs"]
-mod workqueue;
+pub mod workqueue;
 
 use policy::{Counters, Decision, DeclineReason, RequestKind};
 
@@ -75,7 +75,7 @@ pub extern "C" fn localio_rs_offer(kind: u32, bytes: u64) -> core::ffi::c_int {
     let decision = policy::decide(kind, bytes);
     COUNTERS.record(kind, bytes, decision);
     match decision {
-        Decision::Decline(_) => EOPNOTSUPP.to_errno(),
+        Decision::Decline(_) => -(bindings::EOPNOTSUPP as core::ffi::c_int),
     }
 }
 
@@ -93,7 +93,7 @@ pub unsafe extern "C" fn localio_rs_format_stats(buf: *mut c_char, len: usize) -
     let mut writer = SliceWriter { buf: out, used: 0 };
     match write_stats(&mut writer) {
         Ok(()) => writer.used as isize,
-        Err(_) => EOVERFLOW.to_errno() as isize,
+        Err(_) => -(bindings::EOVERFLOW as isize),
     }
 }
 

@@ -21,7 +21,7 @@
 use core::marker::PhantomData;
 use core::ops::Deref;
 use core::ptr::NonNull;
-use kernel::{bindings, prelude::*, str::CStr, workqueue::Queue};
+use kernel::{bindings, c_str, prelude::*, str::CStr, workqueue::Queue};
 
 /// A dedicated unbound work queue without a rescuer, destroyed on drop.
 ///

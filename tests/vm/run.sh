@@ -33,7 +33,7 @@ results=$(cd "$results" && pwd)
 rm -f "$results/$job.status"
 
 vng_args=(--run "$kdir" --force-9p --cpus "${VM_CPUS:-2}" --memory "${VM_MEMORY:-6G}"
-	--rwdir "$results" --user root --verbose)
+	--rwdir "$results" --user root --verbose --append loglevel=4)
 
 accel=${VM_ACCEL:-tcg}
 if [ "$accel" = kvm ]; then
