@@ -5,7 +5,7 @@
 # mounts it over 127.0.0.1 and runs one job. The job's exit status is left
 # in $RESULTS/<job>.status for the host.
 set -uo pipefail
-TOP=$(pwd)
+export TOP=$(pwd)
 job=${1:?job}
 . "$TOP/tests/vm/lib.sh"
 
