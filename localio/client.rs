@@ -3,20 +3,31 @@
 //! NFS LOCALIO provider, client side.
 //!
 //! Registers with nfs.ko (through the hook series in `patches/`) as the
-//! provider for `localio=on` mounts. This build accounts every READ, WRITE
-//! and COMMIT it is offered and declines it, so nfs.ko sends it as a normal
-//! RPC; the local data path arrives on top of this plumbing.
+//! provider for `localio=on` mounts. For each READ, WRITE and COMMIT it is
+//! offered, it opens the file through the nfsd shim, asks the policy
+//! (`policy.rs`) whether the request can be served with direct I/O, and
+//! either declines it (nfs.ko then sends the RPC) or queues it on the
+//! dedicated I/O queue. There a worker, marked as a nested I/O submitter,
+//! submits async direct I/O to the exported filesystem; the completion,
+//! which may arrive in interrupt context, is finished on the same queue.
 
-use core::ffi::c_char;
+use core::ffi::{c_char, c_int, c_long, c_void};
 use core::fmt::Write;
-use kernel::{bindings, c_str, prelude::*};
+use core::pin::Pin;
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use kernel::{
+    bindings, c_str,
+    prelude::*,
+    workqueue::{impl_has_work, new_work, Queue, Work, WorkItem},
+};
 
 #[path = "policy.rs"]
 pub mod policy;
 #[path = "../workqueue/mod.rs"]
 pub mod workqueue;
 
-use policy::{Counters, Decision, DeclineReason, RequestKind};
+use policy::{Counters, DeclineReason, DioAlignment, Request, RequestKind};
+use workqueue::{IoQueue, TaskFlagsScope};
 
 module! {
     type: LocalioClient,
@@ -28,27 +39,65 @@ module! {
 
 static COUNTERS: Counters = Counters::new();
 
+/// The I/O queue, for completions that arrive without a borrow of the
+/// module (from `ki_complete`). Set while the module is initialised.
+static IO_QUEUE: AtomicPtr<bindings::workqueue_struct> = AtomicPtr::new(core::ptr::null_mut());
+
+/// The C half (glue.h). Each call's contract is documented there.
 mod glue {
+    use core::ffi::{c_int, c_long, c_void};
+
+    /// Opaque `struct localio_rs_io`.
+    #[repr(C)]
+    pub(crate) struct Io {
+        _private: [u8; 0],
+    }
+
+    /// `struct localio_rs_facts`.
+    #[repr(C)]
+    #[derive(Default)]
+    pub(crate) struct Facts {
+        pub(crate) offset: u64,
+        pub(crate) count: u32,
+        pub(crate) pgbase: u32,
+        pub(crate) dio_mem: u32,
+        pub(crate) dio_offset: u32,
+        pub(crate) decline: i32,
+    }
+
     extern "C" {
-        pub(crate) fn localio_rs_glue_register() -> core::ffi::c_int;
+        pub(crate) fn localio_rs_glue_register() -> c_int;
         pub(crate) fn localio_rs_glue_unregister();
+        pub(crate) fn localio_rs_io_prepare(
+            req: *mut c_void,
+            kind: u32,
+            call_ops: *const c_void,
+            facts: *mut Facts,
+        ) -> *mut Io;
+        pub(crate) fn localio_rs_io_abort(io: *mut Io);
+        pub(crate) fn localio_rs_io_set_owner(io: *mut Io, owner: *mut c_void);
+        pub(crate) fn localio_rs_io_submit(io: *mut Io) -> c_long;
+        pub(crate) fn localio_rs_io_result(io: *mut Io) -> c_long;
+        pub(crate) fn localio_rs_io_finish(io: *mut Io, result: c_long);
     }
 }
 
 struct LocalioClient {
-    _io_queue: workqueue::IoQueue,
+    io_queue: IoQueue,
 }
 
 impl kernel::Module for LocalioClient {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         // The queue exists before nfs.ko can offer the first request.
-        let io_queue = workqueue::IoQueue::new_unbound(c_str!("localio_rs_io"))?;
+        let io_queue = IoQueue::new_unbound(c_str!("localio_rs_io"))?;
+        IO_QUEUE.store(io_queue.as_ptr(), Ordering::Release);
         // SAFETY: Called once, from module init; paired with the unregister
         // in `drop`, which runs only if this succeeded.
-        kernel::error::to_result(unsafe { glue::localio_rs_glue_register() })?;
-        Ok(Self {
-            _io_queue: io_queue,
-        })
+        if let Err(e) = kernel::error::to_result(unsafe { glue::localio_rs_glue_register() }) {
+            IO_QUEUE.store(core::ptr::null_mut(), Ordering::Release);
+            return Err(e);
+        }
+        Ok(Self { io_queue })
     }
 }
 
@@ -57,26 +106,193 @@ impl Drop for LocalioClient {
         // SAFETY: `init` registered successfully, or `self` would not exist.
         // After this returns nfs.ko makes no further call into this module.
         unsafe { glue::localio_rs_glue_unregister() };
+        // Every accepted request holds a module reference until it has
+        // completed, so none is in flight now; `io_queue` drains on drop.
+        IO_QUEUE.store(core::ptr::null_mut(), Ordering::Release);
+        let _ = &self.io_queue;
     }
 }
 
-/// Maps the C request kind from glue.h to [`RequestKind`].
-fn request_kind(kind: u32) -> Option<RequestKind> {
-    RequestKind::ALL.get(kind as usize).copied()
+fn io_queue() -> &'static Queue {
+    let ptr = IO_QUEUE.load(Ordering::Acquire);
+    // SAFETY: Requests are offered only between init and drop, and each
+    // accepted one keeps the module (and so the queue) alive until it has
+    // completed; `ptr` is the live queue for all of that time.
+    unsafe { Queue::from_raw(ptr) }
+}
+
+/// A C request object owned by one [`IoWork`].
+struct IoHandle(*mut glue::Io);
+
+// SAFETY: The C object is used by one work item at a time, on whichever
+// worker runs it; it has no thread affinity.
+unsafe impl Send for IoHandle {}
+
+/// One accepted request on its way through the I/O queue: queued once to
+/// submit, and once more if the lower filesystem completes it
+/// asynchronously.
+#[pin_data]
+struct IoWork {
+    #[pin]
+    work: Work<IoWork>,
+    io: IoHandle,
+    kind: RequestKind,
+    submitted: AtomicBool,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for IoWork { self.work }
+}
+
+impl WorkItem for IoWork {
+    type Pointer = Pin<KBox<IoWork>>;
+
+    fn run(this: Pin<KBox<IoWork>>) {
+        let _flags = TaskFlagsScope::io_worker();
+        let io = this.io.0;
+        if this.submitted.swap(true, Ordering::Relaxed) {
+            // SAFETY: `io` is owned by this work item; its I/O completed.
+            let result = unsafe { glue::localio_rs_io_result(io) };
+            finish(this, result);
+            return;
+        }
+        // Once submitted, an async completion may requeue this item before
+        // `localio_rs_io_submit` returns: give up the box first.
+        // SAFETY: The box is not moved; it is rebuilt below or by
+        // `localio_rs_io_completed` from the same pointer.
+        let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(this) });
+        // SAFETY: `io` was prepared for this request and not yet submitted.
+        let result = unsafe { glue::localio_rs_io_submit(io) };
+        if result == -(bindings::EIOCBQUEUED as c_long) {
+            return;
+        }
+        // SAFETY: Completed synchronously: `ki_complete` will not run, so
+        // this is the only owner of `raw`, which came from `into_raw`.
+        let this = unsafe { Pin::new_unchecked(KBox::from_raw(raw)) };
+        finish(this, result);
+    }
+}
+
+fn finish(this: Pin<KBox<IoWork>>, result: c_long) {
+    COUNTERS.complete(this.kind, result.into());
+    // SAFETY: `io` is owned by this work item and freed by this call, which
+    // completes the NFS request; nothing uses it afterwards.
+    unsafe { glue::localio_rs_io_finish(this.io.0, result) };
+}
+
+/// Called from `ki_complete` (any context, interrupts included) with the
+/// `owner` given to `localio_rs_io_set_owner`: finishes on the I/O queue.
+///
+/// # Safety
+///
+/// `owner` must be the pointer of an [`IoWork`] whose submission returned
+/// `-EIOCBQUEUED`, passed here exactly once.
+#[no_mangle]
+pub unsafe extern "C" fn localio_rs_io_completed(owner: *mut c_void) {
+    // SAFETY: Per the contract `owner` came from `KBox::into_raw` in
+    // `IoWork::run` and nothing else owns it; it was pinned before.
+    let work = unsafe { Pin::new_unchecked(KBox::from_raw(owner.cast::<IoWork>())) };
+    io_queue().enqueue(work);
 }
 
 /// Called by nfs.ko, through the glue, for every request of a `localio=on`
-/// mount. Returns 0 to accept the request or a negative errno to decline it.
+/// mount. Returns 0 when the request was taken (it is completed later) or
+/// a negative errno when nfs.ko should send it as an RPC.
+///
+/// # Safety
+///
+/// `req` must be the `nfs_pgio_header` (READ, WRITE) or `nfs_commit_data`
+/// (COMMIT) nfs.ko offered with `call_ops`, untouched by anyone else until
+/// it is completed or declined.
 #[no_mangle]
-pub extern "C" fn localio_rs_offer(kind: u32, bytes: u64) -> core::ffi::c_int {
-    let Some(kind) = request_kind(kind) else {
-        return EINVAL.to_errno();
+pub unsafe extern "C" fn localio_rs_offer(
+    req: *mut c_void,
+    kind: u32,
+    call_ops: *const c_void,
+    sync: bool,
+) -> c_int {
+    let Some(kind) = RequestKind::from_code(kind) else {
+        return -(bindings::EINVAL as c_int);
     };
-    let decision = policy::decide(kind, bytes);
-    COUNTERS.record(kind, bytes, decision);
-    match decision {
-        Decision::Decline(_) => -(bindings::EOPNOTSUPP as core::ffi::c_int),
+    COUNTERS.offer(kind);
+    // SAFETY: Forwarded from this function's own contract.
+    match unsafe { accept(req, kind, call_ops, sync) } {
+        Ok(()) => 0,
+        Err(reason) => {
+            COUNTERS.decline(reason);
+            -(bindings::EOPNOTSUPP as c_int)
+        }
     }
+}
+
+/// # Safety
+///
+/// As [`localio_rs_offer`].
+unsafe fn accept(
+    req: *mut c_void,
+    kind: RequestKind,
+    call_ops: *const c_void,
+    sync: bool,
+) -> Result<(), DeclineReason> {
+    let mut facts = glue::Facts::default();
+    // SAFETY: `req` and `call_ops` are what nfs.ko offered (our contract);
+    // `facts` is a valid out-parameter.
+    let io = unsafe { glue::localio_rs_io_prepare(req, kind as u32, call_ops, &mut facts) };
+    if io.is_null() {
+        return Err(DeclineReason::from_code(facts.decline).unwrap_or(DeclineReason::NoMemory));
+    }
+    let request = Request {
+        kind,
+        offset: facts.offset,
+        count: facts.count,
+        pgbase: facts.pgbase,
+    };
+    let dio = DioAlignment {
+        mem: facts.dio_mem,
+        offset: facts.dio_offset,
+    };
+    let work = policy::check(&request, dio, sync).and_then(|()| {
+        // nfs.ko offers WRITEs from writeback: no allocation may recurse
+        // into I/O.
+        let _noio = TaskFlagsScope::memalloc_noio();
+        KBox::pin_init(
+            pin_init!(IoWork {
+                work <- new_work!("localio_rs::IoWork"),
+                io: IoHandle(io),
+                kind,
+                submitted: AtomicBool::new(false),
+            }),
+            GFP_KERNEL,
+        )
+        .map_err(|_| DeclineReason::NoMemory)
+    });
+    let work = match work {
+        Ok(work) => work,
+        Err(reason) => {
+            // SAFETY: `io` was prepared above and is not queued.
+            unsafe { glue::localio_rs_io_abort(io) };
+            return Err(reason);
+        }
+    };
+    let owner: *const IoWork = &*work;
+    // SAFETY: `io` is prepared and owned by `work`, whose pinned address is
+    // what the completion hands back.
+    unsafe { glue::localio_rs_io_set_owner(io, owner.cast_mut().cast()) };
+    io_queue().enqueue(work);
+    Ok(())
+}
+
+/// The errno the application would get from nfsd for the lower
+/// filesystem's error `lower` (see [`policy::client_errno`]).
+#[no_mangle]
+pub extern "C" fn localio_rs_client_errno(lower: c_long) -> c_int {
+    policy::client_errno(lower.into())
+}
+
+/// Whether a READ reached end of file (see [`policy::read_eof`]).
+#[no_mangle]
+pub extern "C" fn localio_rs_read_eof(offset: u64, requested: u32, got: u64, size: u64) -> bool {
+    policy::read_eof(offset, requested, got, size)
 }
 
 /// Formats the counters into the C buffer `buf` of `len` bytes.
@@ -98,22 +314,16 @@ pub unsafe extern "C" fn localio_rs_format_stats(buf: *mut c_char, len: usize) -
 }
 
 fn write_stats(w: &mut impl Write) -> core::fmt::Result {
+    let c = &COUNTERS;
     for kind in RequestKind::ALL {
-        writeln!(w, "offered_{} {}", kind.name(), COUNTERS.offered(kind))?;
-        writeln!(
-            w,
-            "offered_{}_bytes {}",
-            kind.name(),
-            COUNTERS.offered_bytes(kind)
-        )?;
+        let name = kind.name();
+        writeln!(w, "offered_{name} {}", c.offered(kind))?;
+        writeln!(w, "local_{name} {}", c.served(kind))?;
+        writeln!(w, "local_{name}_bytes {}", c.served_bytes(kind))?;
+        writeln!(w, "local_{name}_errors {}", c.errors(kind))?;
     }
     for reason in DeclineReason::ALL {
-        writeln!(
-            w,
-            "declined_{} {}",
-            reason.name(),
-            COUNTERS.declined(reason)
-        )?;
+        writeln!(w, "declined_{} {}", reason.name(), c.declined(reason))?;
     }
     Ok(())
 }

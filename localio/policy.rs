@@ -4,9 +4,14 @@
 //!
 //! Everything here is plain `core` Rust so that it builds both inside the
 //! module and on the host, where `cargo test` (tests/host) checks it in
-//! seconds without a VM.
+//! seconds without a VM: which requests may be served locally, what the
+//! application sees when the lower filesystem fails, where a read hits
+//! EOF, and the accounting.
 
 use core::sync::atomic::{AtomicU64, Ordering};
+
+/// Page size of the target (x86_64); NFS request buffers are page arrays.
+pub const PAGE_SIZE: u32 = 4096;
 
 /// The kind of NFS request nfs.ko offers to the provider.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,8 +25,13 @@ pub enum RequestKind {
 }
 
 impl RequestKind {
-    /// All kinds, in the order the counters are reported.
+    /// All kinds, in the order of `enum localio_rs_kind` in glue.h.
     pub const ALL: [RequestKind; 3] = [RequestKind::Read, RequestKind::Write, RequestKind::Commit];
+
+    /// The kind with C code `code` (glue.h), if any.
+    pub fn from_code(code: u32) -> Option<Self> {
+        Self::ALL.get(code as usize).copied()
+    }
 
     /// Name used in the statistics file.
     pub const fn name(self) -> &'static str {
@@ -40,18 +50,57 @@ impl RequestKind {
 /// Why a request went out as a normal RPC instead of being served locally.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeclineReason {
-    /// This build has no local data path yet: everything goes over RPC.
-    NoLocalPath,
+    /// The server is not nfsd in this kernel (or LOCALIO is off for it).
+    NotLocal,
+    /// localio_rs_nfsd_shim.ko is not loaded, or speaks another version.
+    NoShim,
+    /// nfsd refused to open the file (nfsd stopping, permissions, stale).
+    OpenFailed,
+    /// No memory for the request's bookkeeping.
+    NoMemory,
+    /// The exported filesystem cannot do direct I/O on this file.
+    NoDirectIo,
+    /// Offset, length or buffer do not meet the direct I/O alignment.
+    Misaligned,
+    /// Nothing to transfer.
+    Empty,
+    /// A COMMIT its caller waits for synchronously.
+    SyncCommit,
 }
 
 impl DeclineReason {
-    /// All reasons, in the order the counters are reported.
-    pub const ALL: [DeclineReason; 1] = [DeclineReason::NoLocalPath];
+    /// All reasons; the first four in the order of `enum
+    /// localio_rs_decline` in glue.h, then the policy's own.
+    pub const ALL: [DeclineReason; 8] = [
+        DeclineReason::NotLocal,
+        DeclineReason::NoShim,
+        DeclineReason::OpenFailed,
+        DeclineReason::NoMemory,
+        DeclineReason::NoDirectIo,
+        DeclineReason::Misaligned,
+        DeclineReason::Empty,
+        DeclineReason::SyncCommit,
+    ];
+
+    /// The reason with C code `code` (glue.h), if it is one C reports.
+    pub fn from_code(code: i32) -> Option<Self> {
+        match code {
+            0..=3 => Some(Self::ALL[code as usize]),
+            _ => None,
+        }
+    }
 
     /// Name used in the statistics file.
     pub const fn name(self) -> &'static str {
         match self {
-            DeclineReason::NoLocalPath => "no_local_path",
+            DeclineReason::NotLocal => "not_local",
+            DeclineReason::NoShim => "no_shim",
+            DeclineReason::OpenFailed => "open_failed",
+            DeclineReason::NoMemory => "no_memory",
+            DeclineReason::NoDirectIo => "no_direct_io",
+            DeclineReason::Misaligned => "misaligned",
+            DeclineReason::Empty => "empty",
+            DeclineReason::SyncCommit => "sync_commit",
         }
     }
 
@@ -60,28 +109,145 @@ impl DeclineReason {
     }
 }
 
-/// What the provider does with a request.
+/// Direct I/O alignment of the opened lower file (`STATX_DIOALIGN`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decision {
-    /// Send it as a normal RPC, for this reason.
-    Decline(DeclineReason),
+pub struct DioAlignment {
+    /// Required alignment of buffer addresses and segment lengths; 0: none.
+    pub mem: u32,
+    /// Required alignment of file offsets and lengths; 0: no direct I/O.
+    pub offset: u32,
 }
 
-/// Decides what to do with an offered request.
-pub fn decide(_kind: RequestKind, _bytes: u64) -> Decision {
-    Decision::Decline(DeclineReason::NoLocalPath)
+/// An offered request, as far as the policy is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// READ, WRITE or COMMIT.
+    pub kind: RequestKind,
+    /// File offset in bytes.
+    pub offset: u64,
+    /// Length in bytes (0 for a COMMIT of the whole file).
+    pub count: u32,
+    /// Offset of the data in the first page of the request's page array.
+    pub pgbase: u32,
+}
+
+fn is_multiple(value: u64, align: u32) -> bool {
+    value % u64::from(align) == 0
+}
+
+/// Decides whether `req` can be served locally with direct I/O on a lower
+/// file with alignment `dio`. `sync_commit` says the caller of a COMMIT
+/// waits for it in place.
+///
+/// A READ or WRITE goes through a bio_vec over whole pages starting at
+/// `pgbase`: every segment starts at `pgbase` or a page boundary and ends
+/// at a page boundary or `pgbase + count`. So when `pgbase`, `count` and
+/// the page size are multiples of the memory alignment, so is every
+/// segment.
+pub fn check(req: &Request, dio: DioAlignment, sync_commit: bool) -> Result<(), DeclineReason> {
+    if req.kind == RequestKind::Commit {
+        return if sync_commit {
+            Err(DeclineReason::SyncCommit)
+        } else {
+            Ok(())
+        };
+    }
+    if req.count == 0 {
+        return Err(DeclineReason::Empty);
+    }
+    if dio.offset == 0 {
+        return Err(DeclineReason::NoDirectIo);
+    }
+    let mem = dio.mem.max(1);
+    let aligned = is_multiple(req.offset, dio.offset)
+        && is_multiple(req.count.into(), dio.offset)
+        && is_multiple(req.pgbase.into(), mem)
+        && is_multiple(req.count.into(), mem)
+        && is_multiple(PAGE_SIZE.into(), mem);
+    if aligned {
+        Ok(())
+    } else {
+        Err(DeclineReason::Misaligned)
+    }
+}
+
+/// Linux errno values (asm-generic, as on x86_64).
+pub mod errno {
+    #![allow(missing_docs)]
+    pub const EPERM: i32 = 1;
+    pub const ENOENT: i32 = 2;
+    pub const EIO: i32 = 5;
+    pub const ENXIO: i32 = 6;
+    pub const EACCES: i32 = 13;
+    pub const EEXIST: i32 = 17;
+    pub const EXDEV: i32 = 18;
+    pub const ENODEV: i32 = 19;
+    pub const ENOTDIR: i32 = 20;
+    pub const EISDIR: i32 = 21;
+    pub const EINVAL: i32 = 22;
+    pub const EFBIG: i32 = 27;
+    pub const ENOSPC: i32 = 28;
+    pub const EROFS: i32 = 30;
+    pub const EMLINK: i32 = 31;
+    pub const ENAMETOOLONG: i32 = 36;
+    pub const ENOTEMPTY: i32 = 39;
+    pub const ESTALE: i32 = 116;
+    pub const EDQUOT: i32 = 122;
+}
+
+/// The error the application would see had nfsd met `lower` (a negative
+/// errno from the lower filesystem) and replied over the wire.
+///
+/// nfsd turns errnos it has an NFS status for into that status and the
+/// client turns the status back into the same errno; everything else
+/// becomes NFSERR_IO, i.e. EIO.
+pub fn client_errno(lower: i64) -> i32 {
+    use errno::*;
+    const PASSED_THROUGH: [i32; 18] = [
+        EPERM,
+        ENOENT,
+        EIO,
+        ENXIO,
+        EACCES,
+        EEXIST,
+        EXDEV,
+        ENODEV,
+        ENOTDIR,
+        EISDIR,
+        EINVAL,
+        EFBIG,
+        ENOSPC,
+        EROFS,
+        EMLINK,
+        ENAMETOOLONG,
+        ENOTEMPTY,
+        EDQUOT,
+    ];
+    match lower.checked_neg().map(i32::try_from) {
+        Some(Ok(e)) if PASSED_THROUGH.contains(&e) || e == ESTALE => -e,
+        _ => -EIO,
+    }
+}
+
+/// Whether a READ of `requested` bytes at `offset` that returned `got`
+/// bytes, on a file now `size` bytes long, reached end of file.
+pub fn read_eof(offset: u64, requested: u32, got: u64, size: u64) -> bool {
+    got < u64::from(requested) || offset.saturating_add(got) >= size
 }
 
 const KINDS: usize = RequestKind::ALL.len();
 const REASONS: usize = DeclineReason::ALL.len();
 
-/// Request accounting, updated concurrently by every offer.
+/// Request accounting, updated concurrently from every offer and
+/// completion.
 ///
 /// Counters only grow; readers see each counter's own latest value, not a
 /// consistent snapshot across counters.
 pub struct Counters {
     offered: [AtomicU64; KINDS],
-    offered_bytes: [AtomicU64; KINDS],
+    served: [AtomicU64; KINDS],
+    served_bytes: [AtomicU64; KINDS],
+    errors: [AtomicU64; KINDS],
     declined: [AtomicU64; REASONS],
 }
 
@@ -91,18 +257,34 @@ impl Counters {
         const ZERO: AtomicU64 = AtomicU64::new(0);
         Self {
             offered: [ZERO; KINDS],
-            offered_bytes: [ZERO; KINDS],
+            served: [ZERO; KINDS],
+            served_bytes: [ZERO; KINDS],
+            errors: [ZERO; KINDS],
             declined: [ZERO; REASONS],
         }
     }
 
-    /// Accounts one offered request of `bytes` and what was decided for it.
-    pub fn record(&self, kind: RequestKind, bytes: u64, decision: Decision) {
+    /// Accounts one offered request.
+    pub fn offer(&self, kind: RequestKind) {
         self.offered[kind.index()].fetch_add(1, Ordering::Relaxed);
-        self.offered_bytes[kind.index()].fetch_add(bytes, Ordering::Relaxed);
-        match decision {
-            Decision::Decline(reason) => {
-                self.declined[reason.index()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Accounts one request sent back to RPC.
+    pub fn decline(&self, reason: DeclineReason) {
+        self.declined[reason.index()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Accounts one request completed locally with `result` (bytes moved,
+    /// or a negative errno).
+    pub fn complete(&self, kind: RequestKind, result: i64) {
+        let i = kind.index();
+        self.served[i].fetch_add(1, Ordering::Relaxed);
+        match u64::try_from(result) {
+            Ok(bytes) => {
+                self.served_bytes[i].fetch_add(bytes, Ordering::Relaxed);
+            }
+            Err(_) => {
+                self.errors[i].fetch_add(1, Ordering::Relaxed);
             }
         }
     }
@@ -112,9 +294,19 @@ impl Counters {
         self.offered[kind.index()].load(Ordering::Relaxed)
     }
 
-    /// Bytes in requests of `kind` offered so far.
-    pub fn offered_bytes(&self, kind: RequestKind) -> u64 {
-        self.offered_bytes[kind.index()].load(Ordering::Relaxed)
+    /// Requests of `kind` completed locally so far.
+    pub fn served(&self, kind: RequestKind) -> u64 {
+        self.served[kind.index()].load(Ordering::Relaxed)
+    }
+
+    /// Bytes moved by requests of `kind` completed locally.
+    pub fn served_bytes(&self, kind: RequestKind) -> u64 {
+        self.served_bytes[kind.index()].load(Ordering::Relaxed)
+    }
+
+    /// Local completions of `kind` that failed.
+    pub fn errors(&self, kind: RequestKind) -> u64 {
+        self.errors[kind.index()].load(Ordering::Relaxed)
     }
 
     /// Requests declined for `reason` so far.

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * C side of the LOCALIO client: registers with nfs.ko as the LOCALIO
- * provider, turns each offered request into a call to the Rust policy, and
- * publishes the counters in debugfs (<debugfs>/localio_rs/stats).
+ * provider, hands each offered request to the Rust client, and publishes
+ * the counters in debugfs (<debugfs>/localio_rs/stats).
  */
 #include <linux/debugfs.h>
 #include <linux/module.h>
@@ -10,6 +10,7 @@
 #include <linux/nfs_xdr.h>
 #include <linux/nfslocalio.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 
 #include "glue.h"
 
@@ -21,13 +22,14 @@ static int localio_rs_pgio(struct nfs_pgio_header *hdr,
 	u32 kind = (hdr->rw_mode & FMODE_WRITE) ? LOCALIO_RS_WRITE :
 						  LOCALIO_RS_READ;
 
-	return localio_rs_offer(kind, hdr->args.count);
+	return localio_rs_offer(hdr, kind, call_ops, false);
 }
 
 static int localio_rs_commit(struct nfs_commit_data *data,
 			     const struct rpc_call_ops *call_ops, int how)
 {
-	return localio_rs_offer(LOCALIO_RS_COMMIT, data->args.count);
+	return localio_rs_offer(data, LOCALIO_RS_COMMIT, call_ops,
+				how & FLUSH_SYNC);
 }
 
 static const struct nfs_localio_provider localio_rs_provider = {
@@ -39,13 +41,17 @@ static const struct nfs_localio_provider localio_rs_provider = {
 
 static int stats_show(struct seq_file *m, void *unused)
 {
-	char buf[1024];
-	ssize_t len = localio_rs_format_stats(buf, sizeof(buf));
+	size_t size = 4096;
+	char *buf = kmalloc(size, GFP_KERNEL);
+	ssize_t len;
 
-	if (len < 0)
-		return len;
-	seq_write(m, buf, len);
-	return 0;
+	if (!buf)
+		return -ENOMEM;
+	len = localio_rs_format_stats(buf, size);
+	if (len >= 0)
+		seq_write(m, buf, len);
+	kfree(buf);
+	return len < 0 ? len : 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
 

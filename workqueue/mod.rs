@@ -15,7 +15,7 @@
 //!   filesystem's dirty throttling lets them drain the upper one, and their
 //!   allocations never recurse into I/O that waits on them.
 //!
-//! [`IoQueue`] and [`IoWorkerScope`] are the only code in this project that
+//! [`IoQueue`] and [`TaskFlagsScope`] are the only code in this project that
 //! calls `alloc_workqueue`/`destroy_workqueue` or touches `current->flags`.
 
 use core::marker::PhantomData;
@@ -58,6 +58,14 @@ impl IoQueue {
     }
 }
 
+impl IoQueue {
+    /// The queue as a plain pointer, for code that must reach it without a
+    /// borrow (completions in interrupt context).
+    pub fn as_ptr(&self) -> *mut bindings::workqueue_struct {
+        self.ptr.as_ptr()
+    }
+}
+
 impl Deref for IoQueue {
     type Target = Queue;
 
@@ -80,48 +88,61 @@ impl Drop for IoQueue {
 /// Task flags an I/O worker carries while it submits to the lower filesystem.
 const IO_WORKER_FLAGS: u32 = bindings::PF_LOCAL_THROTTLE | bindings::PF_MEMALLOC_NOIO;
 
-/// Marks the current task as a nested I/O worker for as long as it lives.
+/// Sets task flags on the current task for as long as it lives.
 ///
-/// Creating the scope sets `PF_LOCAL_THROTTLE | PF_MEMALLOC_NOIO` on
-/// `current`; dropping it restores exactly those two bits to what they were,
+/// Dropping the scope restores exactly the bits it set to what they were,
 /// on every exit path, and leaves any other flag change alone.
 ///
 /// # Invariants
 ///
-/// `saved` holds the values of [`IO_WORKER_FLAGS`] in `current->flags` at
+/// `saved` holds the values of the `set` bits of `current->flags` at
 /// creation, and the scope is dropped by the task that created it (it is
 /// neither `Send` nor `Sync`).
-pub struct IoWorkerScope {
+pub struct TaskFlagsScope {
+    set: u32,
     saved: u32,
     _not_send: PhantomData<*mut ()>,
 }
 
-impl IoWorkerScope {
-    /// Enters the scope on the current task.
-    pub fn enter() -> Self {
+impl TaskFlagsScope {
+    /// Marks the current task as a nested I/O worker:
+    /// `PF_LOCAL_THROTTLE | PF_MEMALLOC_NOIO`, the loop driver's model.
+    pub fn io_worker() -> Self {
+        Self::enter(IO_WORKER_FLAGS)
+    }
+
+    /// Makes every allocation of the current task behave as `GFP_NOIO`
+    /// (`PF_MEMALLOC_NOIO`), for code that runs in the NFS client's
+    /// writeback path.
+    pub fn memalloc_noio() -> Self {
+        Self::enter(bindings::PF_MEMALLOC_NOIO)
+    }
+
+    fn enter(set: u32) -> Self {
         // SAFETY: `get_current` returns the running task, which outlives
         // this call; only the task itself writes its own `flags`.
         let saved = unsafe {
             let task = bindings::get_current();
-            let saved = (*task).flags & IO_WORKER_FLAGS;
-            (*task).flags |= IO_WORKER_FLAGS;
+            let saved = (*task).flags & set;
+            (*task).flags |= set;
             saved
         };
-        // INVARIANT: `saved` holds the two bits as they were.
+        // INVARIANT: `saved` holds the `set` bits as they were.
         Self {
+            set,
             saved,
             _not_send: PhantomData,
         }
     }
 }
 
-impl Drop for IoWorkerScope {
+impl Drop for TaskFlagsScope {
     fn drop(&mut self) {
         // SAFETY: By the type invariant this runs on the task that entered
         // the scope, which is the only writer of its own `flags`.
         unsafe {
             let task = bindings::get_current();
-            (*task).flags = ((*task).flags & !IO_WORKER_FLAGS) | self.saved;
+            (*task).flags = ((*task).flags & !self.set) | self.saved;
         }
     }
 }

@@ -7,31 +7,150 @@ pub mod policy;
 
 #[cfg(test)]
 mod tests {
+    use super::policy::errno::*;
     use super::policy::*;
 
-    #[test]
-    fn every_request_is_declined_without_a_local_path() {
-        for kind in RequestKind::ALL {
-            assert_eq!(
-                decide(kind, 4096),
-                Decision::Decline(DeclineReason::NoLocalPath)
-            );
+    const XFS_512: DioAlignment = DioAlignment {
+        mem: 512,
+        offset: 512,
+    };
+
+    fn rw(kind: RequestKind, offset: u64, count: u32, pgbase: u32) -> Request {
+        Request {
+            kind,
+            offset,
+            count,
+            pgbase,
         }
     }
 
     #[test]
-    fn counters_account_offers_bytes_and_reasons_per_kind() {
+    fn aligned_reads_and_writes_are_served_locally() {
+        for kind in [RequestKind::Read, RequestKind::Write] {
+            assert_eq!(check(&rw(kind, 0, 1 << 20, 0), XFS_512, false), Ok(()));
+            assert_eq!(check(&rw(kind, 4096, 4096, 0), XFS_512, false), Ok(()));
+            assert_eq!(check(&rw(kind, 512, 1536, 512), XFS_512, false), Ok(()));
+        }
+    }
+
+    #[test]
+    fn misaligned_offset_length_or_buffer_goes_to_rpc() {
+        let w = RequestKind::Write;
+        for req in [
+            rw(w, 1, 4096, 0),   // odd offset
+            rw(w, 0, 4095, 0),   // odd length
+            rw(w, 4096, 100, 0), // short tail
+            rw(w, 0, 4096, 1),   // buffer not aligned in its page
+        ]
+        .iter()
+        {
+            assert_eq!(
+                check(req, XFS_512, false),
+                Err(DeclineReason::Misaligned),
+                "{req:?}"
+            );
+        }
+        // Block-sized offset alignment (4 KiB sectors, reflink) is stricter.
+        let four_k = DioAlignment {
+            mem: 512,
+            offset: 4096,
+        };
+        assert_eq!(
+            check(&rw(w, 512, 4096, 0), four_k, false),
+            Err(DeclineReason::Misaligned)
+        );
+        assert_eq!(
+            check(&rw(w, 0, 2048, 0), four_k, false),
+            Err(DeclineReason::Misaligned)
+        );
+        assert_eq!(check(&rw(w, 8192, 4096, 0), four_k, false), Ok(()));
+    }
+
+    #[test]
+    fn no_direct_io_and_empty_requests_go_to_rpc() {
+        let none = DioAlignment { mem: 0, offset: 0 };
+        assert_eq!(
+            check(&rw(RequestKind::Read, 0, 4096, 0), none, false),
+            Err(DeclineReason::NoDirectIo)
+        );
+        assert_eq!(
+            check(&rw(RequestKind::Read, 0, 0, 0), XFS_512, false),
+            Err(DeclineReason::Empty)
+        );
+    }
+
+    #[test]
+    fn memory_alignment_larger_than_a_page_is_refused() {
+        let huge = DioAlignment {
+            mem: 8192,
+            offset: 512,
+        };
+        assert_eq!(
+            check(&rw(RequestKind::Read, 0, 8192, 0), huge, false),
+            Err(DeclineReason::Misaligned)
+        );
+    }
+
+    #[test]
+    fn commits_need_no_alignment_but_sync_commits_go_to_rpc() {
+        let c = rw(RequestKind::Commit, 3, 7, 0);
+        let none = DioAlignment { mem: 0, offset: 0 };
+        assert_eq!(check(&c, none, false), Ok(()));
+        assert_eq!(check(&c, none, true), Err(DeclineReason::SyncCommit));
+    }
+
+    #[test]
+    fn lower_errors_map_as_nfsd_would_report_them() {
+        for e in [
+            ENOSPC, EDQUOT, EROFS, EIO, EFBIG, EACCES, EPERM, ESTALE, EINVAL,
+        ] {
+            assert_eq!(client_errno(-(e as i64)), -e);
+        }
+        // No NFS status for these: nfsd says NFSERR_IO.
+        for e in [
+            12,  /* ENOMEM */
+            11,  /* EAGAIN */
+            110, /* ETIMEDOUT */
+            4,   /* EINTR */
+        ] {
+            assert_eq!(client_errno(-(e as i64)), -EIO);
+        }
+        assert_eq!(client_errno(-100_000), -EIO);
+        assert_eq!(client_errno(i64::MIN), -EIO);
+    }
+
+    #[test]
+    fn read_eof_detection() {
+        // Short read: EOF.
+        assert!(read_eof(0, 4096, 100, 100));
+        // Full read ending exactly at the size: EOF.
+        assert!(read_eof(4096, 4096, 4096, 8192));
+        // Full read with more file after it: not EOF.
+        assert!(!read_eof(0, 4096, 4096, 8192));
+        // Read past the end entirely.
+        assert!(read_eof(8192, 4096, 0, 4096));
+        // No overflow at the top of the range.
+        assert!(read_eof(u64::MAX - 1, 4096, 4096, u64::MAX));
+    }
+
+    #[test]
+    fn counters_account_offers_declines_and_completions() {
         let c = Counters::new();
-        let decline = Decision::Decline(DeclineReason::NoLocalPath);
-        c.record(RequestKind::Write, 1 << 20, decline);
-        c.record(RequestKind::Write, 4096, decline);
-        c.record(RequestKind::Read, 512, decline);
+        c.offer(RequestKind::Write);
+        c.offer(RequestKind::Write);
+        c.offer(RequestKind::Read);
+        c.decline(DeclineReason::Misaligned);
+        c.complete(RequestKind::Write, 1 << 20);
+        c.complete(RequestKind::Read, -(ENOSPC as i64));
         assert_eq!(c.offered(RequestKind::Write), 2);
-        assert_eq!(c.offered_bytes(RequestKind::Write), (1 << 20) + 4096);
         assert_eq!(c.offered(RequestKind::Read), 1);
-        assert_eq!(c.offered_bytes(RequestKind::Read), 512);
-        assert_eq!(c.offered(RequestKind::Commit), 0);
-        assert_eq!(c.declined(DeclineReason::NoLocalPath), 3);
+        assert_eq!(c.served(RequestKind::Write), 1);
+        assert_eq!(c.served_bytes(RequestKind::Write), 1 << 20);
+        assert_eq!(c.served(RequestKind::Read), 1);
+        assert_eq!(c.served_bytes(RequestKind::Read), 0);
+        assert_eq!(c.errors(RequestKind::Read), 1);
+        assert_eq!(c.declined(DeclineReason::Misaligned), 1);
+        assert_eq!(c.declined(DeclineReason::NotLocal), 0);
     }
 
     #[test]
@@ -42,11 +161,8 @@ mod tests {
                 let c = c.clone();
                 std::thread::spawn(move || {
                     for _ in 0..10_000 {
-                        c.record(
-                            RequestKind::Commit,
-                            1,
-                            Decision::Decline(DeclineReason::NoLocalPath),
-                        );
+                        c.offer(RequestKind::Commit);
+                        c.complete(RequestKind::Commit, 1);
                     }
                 })
             })
@@ -55,23 +171,25 @@ mod tests {
             t.join().unwrap();
         }
         assert_eq!(c.offered(RequestKind::Commit), 40_000);
-        assert_eq!(c.offered_bytes(RequestKind::Commit), 40_000);
+        assert_eq!(c.served_bytes(RequestKind::Commit), 40_000);
     }
 
     #[test]
-    fn kinds_match_the_c_enum_order() {
-        // glue.h: LOCALIO_RS_READ = 0, LOCALIO_RS_WRITE = 1, LOCALIO_RS_COMMIT = 2.
-        assert_eq!(
-            RequestKind::ALL,
-            [RequestKind::Read, RequestKind::Write, RequestKind::Commit]
-        );
+    fn codes_match_the_c_enums() {
         let glue = include_str!("../../localio/glue.h");
-        for (i, name) in ["READ", "WRITE", "COMMIT"].iter().enumerate() {
-            assert!(
-                glue.contains(&format!("LOCALIO_RS_{name} = {i},")),
-                "{name}"
-            );
+        for (i, kind) in RequestKind::ALL.iter().enumerate() {
+            let c = format!("LOCALIO_RS_{} = {i},", kind.name().to_uppercase());
+            assert!(glue.contains(&c), "{c}");
+            assert_eq!(RequestKind::from_code(i as u32), Some(*kind));
         }
+        assert_eq!(RequestKind::from_code(3), None);
+        for i in 0..4 {
+            let reason = DeclineReason::from_code(i).unwrap();
+            let c = format!("LOCALIO_RS_DECLINE_{} = {i},", reason.name().to_uppercase());
+            assert!(glue.contains(&c), "{c}");
+        }
+        assert_eq!(DeclineReason::from_code(4), None);
+        assert_eq!(DeclineReason::from_code(-1), None);
     }
 
     #[test]

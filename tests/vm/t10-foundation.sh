@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# The nfs.ko hook and the module plumbing (issue 2): the localio= option,
-# the provider seeing exactly the localio=on mounts' requests, the built-in
-# C LOCALIO untouched for mounts without the option, and clean module
-# lifecycles. Sourced by tests/vm/guest.sh in the VM after the server setup.
+# The nfs.ko hook and the module plumbing: the localio= option, the
+# provider seeing exactly the localio=on mounts' requests (and, without the
+# shim, declining them all to RPC with nothing lost), the built-in C LOCALIO
+# untouched for mounts without the option, and clean module lifecycles.
+# Sourced by tests/vm/guest.sh in the VM after the server setup.
 
 # SOAK=1 (see README) moves four times as much data through every path.
 SIZE_MB=$(( ${SOAK:-0} != 0 ? 256 : 64 ))
@@ -11,8 +12,9 @@ head -c ${SIZE_MB}M /dev/urandom >"$WORK/ref"
 ref=$(sum "$WORK/ref")
 nfs_refcnt0=$(cat /sys/module/nfs/refcnt)
 
-modules_load
-check "client and shim modules load" test -r "$STATS"
+# The client alone: every request it is offered must go back to RPC.
+insmod "$client_ko"
+check "client module loads without the shim" test -r "$STATS"
 
 # --- the option --------------------------------------------------------
 has_opt() { tr , '\n' <<<"$(mount_opts "$1")" | grep -qx "$2"; }
@@ -57,16 +59,16 @@ write_read() {
 for v in 3 4.2; do
 	n=${v/./}
 	io0=$(nfsd_io); r0=$(counter offered_read); w0=$(counter offered_write)
-	c0=$(counter offered_commit); d0=$(counter declined_no_local_path)
-	check "v$v localio=on: data intact (client and server side)" write_read "$MNT/on$n" "on$n"
+	c0=$(counter offered_commit); d0=$(counter declined_no_shim)
+	check "v$v localio=on, no shim: data intact (client and server side)" write_read "$MNT/on$n" "on$n"
 	io1=$(nfsd_io)
-	check "v$v localio=on: provider was offered READs" test "$(counter offered_read)" -gt "$r0"
-	check "v$v localio=on: provider was offered WRITEs" test "$(counter offered_write)" -gt "$w0"
-	check "v$v localio=on: provider was offered COMMITs" test "$(counter offered_commit)" -gt "$c0"
+	check "v$v localio=on, no shim: provider was offered READs" test "$(counter offered_read)" -gt "$r0"
+	check "v$v localio=on, no shim: provider was offered WRITEs" test "$(counter offered_write)" -gt "$w0"
+	check "v$v localio=on, no shim: provider was offered COMMITs" test "$(counter offered_commit)" -gt "$c0"
 	offered=$(( $(counter offered_read) + $(counter offered_write) + $(counter offered_commit) - r0 - w0 - c0 ))
-	check "v$v localio=on: every offered request was declined" \
-		test "$(( $(counter declined_no_local_path) - d0 ))" -eq "$offered"
-	check "v$v localio=on: declined I/O went through nfsd (RPC)" \
+	check "v$v localio=on, no shim: every offered request was declined" \
+		test "$(( $(counter declined_no_shim) - d0 ))" -eq "$offered"
+	check "v$v localio=on, no shim: declined I/O went through nfsd (RPC)" \
 		test "$((io1 - io0))" -ge $((4 * SIZE_MB * 1048576))
 
 	o0=$(offered_total); io0=$(nfsd_io)
@@ -83,6 +85,7 @@ for v in 3 4.2; do
 done
 
 # --- lifecycle ---------------------------------------------------------
+modules_load
 rmmod_while_busy() {
 	local pid rc=0
 	dd if="$WORK/ref" of="$MNT/on3/busy" bs=64k oflag=direct status=none &

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The LOCALIO data path's C half: what Rust in 6.12 cannot express (kiocb,
+ * iov_iter and bio_vec set-up, credentials, NFS header layouts, the shim
+ * lookup). Each function is one step that client.rs sequences; none of
+ * them decides policy.
+ *
+ * Life of a request: localio_rs_io_prepare() opens the file through the
+ * shim -> (Rust checks alignment, queues a work item) ->
+ * localio_rs_io_submit() on the I/O queue, inside the worker scope ->
+ * (->ki_complete -> localio_rs_io_completed() requeues it) ->
+ * localio_rs_io_finish() completes the NFS request and frees everything.
+ */
+#include <linux/bvec.h>
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/iversion.h>
+#include <linux/module.h>
+#include <linux/nfs_common.h>
+#include <linux/nfs_fs.h>
+#include <linux/nfs_page.h>
+#include <linux/nfs_xdr.h>
+#include <linux/nfslocalio.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include "../nfsd_shim/shim_api.h"
+#include "glue.h"
+
+struct localio_rs_io {
+	struct kiocb kiocb;
+	struct iov_iter iter;
+	struct bio_vec *bvec;
+	u32 kind;
+	void *req;	/* nfs_pgio_header or nfs_commit_data */
+	const struct rpc_call_ops *call_ops;
+	const struct localio_rs_shim_ops *shim;
+	struct nfsd_file *nf;
+	struct file *file;
+	void *owner;	/* the Rust work item, handed back on completion */
+	long result;
+};
+
+static struct nfs_pgio_header *io_hdr(struct localio_rs_io *io)
+{
+	return io->req;
+}
+
+static struct nfs_commit_data *io_commit(struct localio_rs_io *io)
+{
+	return io->req;
+}
+
+static const struct localio_rs_shim_ops *shim_get(void)
+{
+	const struct localio_rs_shim_ops *shim = symbol_get(localio_rs_shim_v1);
+
+	if (shim && shim->version != LOCALIO_RS_SHIM_VERSION) {
+		symbol_put(localio_rs_shim_v1);
+		shim = NULL;
+	}
+	return shim;
+}
+
+static void io_free(struct localio_rs_io *io)
+{
+	if (io->nf)
+		io->shim->release(io->nf);
+	if (io->shim)
+		symbol_put(localio_rs_shim_v1);
+	kfree(io->bvec);
+	kfree(io);
+}
+
+struct localio_rs_io *localio_rs_io_prepare(void *req, u32 kind,
+					    const struct rpc_call_ops *call_ops,
+					    struct localio_rs_facts *facts)
+{
+	struct nfs_client *clp;
+	const struct nfs_fh *fh;
+	const struct cred *cred;
+	struct localio_rs_io *io;
+	struct localio_rs_dio_align dio;
+	fmode_t mode;
+	unsigned int i;
+
+	if (kind == LOCALIO_RS_COMMIT) {
+		struct nfs_commit_data *data = req;
+
+		clp = NFS_SERVER(data->inode)->nfs_client;
+		fh = data->args.fh;
+		cred = data->cred;
+		mode = data->context->mode;
+		facts->offset = data->args.offset;
+		facts->count = data->args.count;
+		facts->pgbase = 0;
+	} else {
+		struct nfs_pgio_header *hdr = req;
+
+		clp = NFS_SERVER(hdr->inode)->nfs_client;
+		fh = hdr->args.fh;
+		cred = hdr->cred;
+		mode = hdr->args.context->mode;
+		facts->offset = hdr->args.offset;
+		facts->count = hdr->args.count;
+		facts->pgbase = hdr->args.pgbase;
+	}
+	facts->dio_mem = 0;
+	facts->dio_offset = 0;
+
+	/* nfs.ko's LOCALIO handshake (UUID_IS_LOCAL) found nfsd in this kernel */
+	if (!test_bit(NFS_CS_LOCAL_IO, &clp->cl_flags)) {
+		facts->decline = LOCALIO_RS_DECLINE_NOT_LOCAL;
+		return NULL;
+	}
+	io = kzalloc(sizeof(*io), GFP_NOIO);
+	if (!io) {
+		facts->decline = LOCALIO_RS_DECLINE_NO_MEMORY;
+		return NULL;
+	}
+	io->req = req;
+	io->kind = kind;
+	io->call_ops = call_ops;
+	io->shim = shim_get();
+	if (!io->shim) {
+		facts->decline = LOCALIO_RS_DECLINE_NO_SHIM;
+		goto out_free;
+	}
+	io->nf = io->shim->open(clp, cred, fh, mode & (FMODE_READ | FMODE_WRITE),
+				&io->file, &dio);
+	if (IS_ERR(io->nf)) {
+		io->nf = NULL;
+		facts->decline = LOCALIO_RS_DECLINE_OPEN_FAILED;
+		goto out_free;
+	}
+	facts->dio_mem = dio.mem;
+	facts->dio_offset = dio.offset;
+
+	if (kind != LOCALIO_RS_COMMIT) {
+		struct nfs_pgio_header *hdr = req;
+
+		io->bvec = kmalloc_array(hdr->page_array.npages,
+					 sizeof(*io->bvec), GFP_NOIO);
+		if (!io->bvec) {
+			facts->decline = LOCALIO_RS_DECLINE_NO_MEMORY;
+			goto out_free;
+		}
+		for (i = 0; i < hdr->page_array.npages; i++)
+			bvec_set_page(&io->bvec[i], hdr->page_array.pagevec[i],
+				      PAGE_SIZE, 0);
+	}
+	facts->decline = -1;
+	return io;
+
+out_free:
+	io_free(io);
+	return NULL;
+}
+
+void localio_rs_io_abort(struct localio_rs_io *io)
+{
+	io_free(io);
+}
+
+void localio_rs_io_set_owner(struct localio_rs_io *io, void *owner)
+{
+	/* Held until localio_rs_io_finish(): no unload with I/O in flight. */
+	__module_get(THIS_MODULE);
+	io->owner = owner;
+}
+
+static void io_aio_complete(struct kiocb *kiocb, long ret)
+{
+	struct localio_rs_io *io = container_of(kiocb, struct localio_rs_io,
+						kiocb);
+
+	/* Possibly in interrupt context: finish on the queue. */
+	io->result = ret;
+	localio_rs_io_completed(io->owner);
+}
+
+long localio_rs_io_submit(struct localio_rs_io *io)
+{
+	struct nfs_pgio_header *hdr = io_hdr(io);
+	const struct cred *saved;
+	unsigned int dir;
+	ssize_t ret;
+
+	if (io->kind == LOCALIO_RS_COMMIT) {
+		struct nfs_commit_data *data = io_commit(io);
+		loff_t end = LLONG_MAX;
+
+		if (data->args.count > 0 &&
+		    data->args.offset + data->args.count > data->args.offset)
+			end = data->args.offset + data->args.count - 1;
+		saved = override_creds(io->file->f_cred);
+		ret = vfs_fsync_range(io->file, data->args.offset, end, 0);
+		revert_creds(saved);
+		return ret;
+	}
+
+	dir = io->kind == LOCALIO_RS_WRITE ? ITER_SOURCE : ITER_DEST;
+	iov_iter_bvec(&io->iter, dir, io->bvec, hdr->page_array.npages,
+		      hdr->args.count + hdr->args.pgbase);
+	iov_iter_advance(&io->iter, hdr->args.pgbase);
+
+	init_sync_kiocb(&io->kiocb, io->file);
+	io->kiocb.ki_pos = hdr->args.offset;
+	io->kiocb.ki_flags |= IOCB_DIRECT;
+	io->kiocb.ki_flags &= ~IOCB_APPEND;
+	io->kiocb.ki_complete = io_aio_complete;
+
+	saved = override_creds(io->file->f_cred);
+	if (io->kind == LOCALIO_RS_WRITE) {
+		if (hdr->args.stable == NFS_DATA_SYNC)
+			io->kiocb.ki_flags |= IOCB_DSYNC;
+		else if (hdr->args.stable == NFS_FILE_SYNC)
+			io->kiocb.ki_flags |= IOCB_DSYNC | IOCB_SYNC;
+		file_start_write(io->file);
+		ret = io->file->f_op->write_iter(&io->kiocb, &io->iter);
+		file_end_write(io->file);
+	} else {
+		ret = io->file->f_op->read_iter(&io->kiocb, &io->iter);
+	}
+	revert_creds(saved);
+	return ret;
+}
+
+long localio_rs_io_result(struct localio_rs_io *io)
+{
+	return io->result;
+}
+
+/* The client-side write verifier: nfs.ko's per-client pseudo boot time. */
+static void io_copy_verifier(struct nfs_client *clp, struct nfs_writeverf *verf,
+			     enum nfs3_stable_how how)
+{
+	u32 *data = (u32 *)verf->verifier.data;
+	int seq = 0;
+
+	do {
+		read_seqbegin_or_lock(&clp->cl_boot_lock, &seq);
+		data[0] = (u32)clp->cl_nfssvc_boot.tv_sec;
+		data[1] = (u32)clp->cl_nfssvc_boot.tv_nsec;
+	} while (need_seqretry(&clp->cl_boot_lock, seq));
+	done_seqretry(&clp->cl_boot_lock, seq);
+	verf->committed = how;
+}
+
+/* A failed local write may have lost unstable data: change the verifier. */
+static void io_reset_verifier(struct nfs_client *clp)
+{
+	write_seqlock(&clp->cl_boot_lock);
+	ktime_get_real_ts64(&clp->cl_nfssvc_boot);
+	write_sequnlock(&clp->cl_boot_lock);
+}
+
+/* Post-op attributes from the lower file, as nfsd would return them. */
+static void io_fill_fattr(struct localio_rs_io *io, struct nfs_fattr *fattr,
+			  int version)
+{
+	u32 mask = STATX_BASIC_STATS;
+	struct kstat stat;
+
+	if (!fattr)
+		return;
+	if (version == 4)
+		mask |= STATX_BTIME | STATX_CHANGE_COOKIE;
+	if (vfs_getattr(&io->file->f_path, &stat, mask, AT_STATX_SYNC_AS_STAT))
+		return;
+	fattr->valid = NFS_ATTR_FATTR_FILEID | NFS_ATTR_FATTR_CHANGE |
+		       NFS_ATTR_FATTR_SIZE | NFS_ATTR_FATTR_ATIME |
+		       NFS_ATTR_FATTR_MTIME | NFS_ATTR_FATTR_CTIME |
+		       NFS_ATTR_FATTR_SPACE_USED;
+	fattr->fileid = stat.ino;
+	fattr->size = stat.size;
+	fattr->atime = stat.atime;
+	fattr->mtime = stat.mtime;
+	fattr->ctime = stat.ctime;
+	if (version == 4 && (stat.result_mask & STATX_CHANGE_COOKIE))
+		fattr->change_attr = stat.change_cookie;
+	else
+		fattr->change_attr = time_to_chattr(&stat.ctime);
+	fattr->du.nfs3.used = stat.blocks << 9;
+}
+
+static void io_finish_pgio(struct localio_rs_io *io, long result)
+{
+	struct nfs_pgio_header *hdr = io_hdr(io);
+	struct nfs_client *clp = NFS_SERVER(hdr->inode)->nfs_client;
+	int version = NFS_PROTO(hdr->inode)->version;
+
+	if (io->kind == LOCALIO_RS_WRITE && result >= 0 &&
+	    result < hdr->args.count) {
+		/*
+		 * Short write: what was written is good, the rest fails with
+		 * ENOSPC from where it stopped, as nfs_pgio_result() accounts.
+		 */
+		hdr->mds_offset += result;
+		hdr->args.offset += result;
+		hdr->args.pgbase += result;
+		hdr->args.count -= result;
+		result = -ENOSPC;
+	}
+	if (result >= 0) {
+		hdr->res.count = result;
+		hdr->res.op_status = NFS4_OK;
+		hdr->task.tk_status = 0;
+	} else {
+		result = localio_rs_client_errno(result);
+		hdr->res.op_status = nfs_localio_errno_to_nfs4_stat(result);
+		hdr->task.tk_status = result;
+	}
+
+	if (io->kind == LOCALIO_RS_READ) {
+		hdr->res.replen = 0;
+		hdr->res.eof = localio_rs_read_eof(hdr->args.offset,
+						   hdr->args.count,
+						   result < 0 ? 0 : result,
+						   i_size_read(file_inode(io->file)));
+	} else {
+		if (result < 0)
+			io_reset_verifier(clp);
+		else
+			io_copy_verifier(clp, hdr->res.verf, hdr->args.stable);
+		io_fill_fattr(io, hdr->res.fattr, version);
+	}
+}
+
+static void io_finish_commit(struct localio_rs_io *io, long result)
+{
+	struct nfs_commit_data *data = io_commit(io);
+	struct nfs_client *clp = NFS_SERVER(data->inode)->nfs_client;
+
+	if (result >= 0) {
+		io_copy_verifier(clp, data->res.verf, NFS_FILE_SYNC);
+		data->res.op_status = NFS4_OK;
+		data->task.tk_status = 0;
+	} else {
+		io_reset_verifier(clp);
+		result = localio_rs_client_errno(result);
+		data->res.op_status = nfs_localio_errno_to_nfs4_stat(result);
+		data->task.tk_status = result;
+	}
+}
+
+void localio_rs_io_finish(struct localio_rs_io *io, long result)
+{
+	void *req = io->req;
+	u32 kind = io->kind;
+	const struct rpc_call_ops *call_ops = io->call_ops;
+
+	if (kind == LOCALIO_RS_COMMIT)
+		io_finish_commit(io, result);
+	else
+		io_finish_pgio(io, result);
+	/* Credentials were restored at submission; drop the file first. */
+	io_free(io);
+	if (kind == LOCALIO_RS_COMMIT)
+		nfs_localio_provider_commit_done(req, call_ops);
+	else
+		nfs_localio_provider_pgio_done(req, call_ops);
+	module_put(THIS_MODULE);
+}
