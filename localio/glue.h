@@ -10,6 +10,7 @@
 
 #include <linux/types.h>
 
+struct nfs_client;
 struct rpc_call_ops;
 struct localio_rs_io;
 
@@ -37,6 +38,9 @@ struct localio_rs_facts {
 	u32 dio_offset;
 	s32 decline;	/* enum localio_rs_decline, or -1 when prepared */
 };
+
+/* Exported by nfs.ko (declared in fs/nfs/internal.h): redo the handshake. */
+void nfs_local_probe(struct nfs_client *clp);
 
 /* Implemented in C, called from Rust. */
 int localio_rs_glue_register(void);

@@ -62,6 +62,25 @@ static const struct localio_rs_shim_ops *shim_get(void)
 	return shim;
 }
 
+/*
+ * nfsd went away (stopped, restarted, net torn down): ask nfs.ko to redo
+ * the LOCALIO handshake, as its built-in path does, so LOCALIO resumes
+ * once nfsd is back and stays off for a server that is no longer local.
+ * At most once a second: the handshake is an RPC to that same server.
+ */
+static void client_reprobe(struct nfs_client *clp, long err)
+{
+	static unsigned long last;
+	unsigned long now = jiffies;
+	unsigned long prev = READ_ONCE(last);
+
+	if (err != -ENXIO && err != -ENOENT && err != -ENOMEM)
+		return;
+	if (time_before(now, prev + HZ) || cmpxchg(&last, prev, now) != prev)
+		return;
+	nfs_local_probe(clp);
+}
+
 static void io_free(struct localio_rs_io *io)
 {
 	if (io->nf)
@@ -129,6 +148,7 @@ struct localio_rs_io *localio_rs_io_prepare(void *req, u32 kind,
 	io->nf = io->shim->open(clp, cred, fh, mode & (FMODE_READ | FMODE_WRITE),
 				&io->file, &dio);
 	if (IS_ERR(io->nf)) {
+		client_reprobe(clp, PTR_ERR(io->nf));
 		io->nf = NULL;
 		facts->decline = LOCALIO_RS_DECLINE_OPEN_FAILED;
 		goto out_free;
