@@ -173,6 +173,8 @@ impl WorkItem for IoWork {
     }
 }
 
+// `c_long` is `i64` only on LP64 targets; the conversion is for the others.
+#[allow(clippy::useless_conversion)]
 fn finish(this: Pin<KBox<IoWork>>, result: c_long) {
     COUNTERS.complete(this.kind, result.into());
     // SAFETY: `io` is owned by this work item and freed by this call, which
@@ -285,6 +287,7 @@ unsafe fn accept(
 /// The errno the application would get from nfsd for the lower
 /// filesystem's error `lower` (see [`policy::client_errno`]).
 #[no_mangle]
+#[allow(clippy::useless_conversion)] // `c_long` is `i64` only on LP64.
 pub extern "C" fn localio_rs_client_errno(lower: c_long) -> c_int {
     policy::client_errno(lower.into())
 }

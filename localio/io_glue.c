@@ -63,22 +63,39 @@ static const struct localio_rs_shim_ops *shim_get(void)
 }
 
 /*
- * nfsd went away (stopped, restarted, net torn down): ask nfs.ko to redo
- * the LOCALIO handshake, as its built-in path does, so LOCALIO resumes
- * once nfsd is back and stays off for a server that is no longer local.
- * At most once a second: the handshake is an RPC to that same server.
+ * Ask nfs.ko to redo the LOCALIO handshake, as its built-in path does when
+ * an open fails, so LOCALIO resumes once nfsd is back and stays off for a
+ * server that is not (or no longer) in this kernel. The handshake is a
+ * synchronous RPC to that server: at most once per @interval, for all
+ * clients together.
  */
-static void client_reprobe(struct nfs_client *clp, long err)
+static void client_reprobe(struct nfs_client *clp, unsigned long *last,
+			   unsigned long interval)
 {
-	static unsigned long last;
 	unsigned long now = jiffies;
-	unsigned long prev = READ_ONCE(last);
+	unsigned long prev = READ_ONCE(*last);
 
-	if (err != -ENXIO && err != -ENOENT && err != -ENOMEM)
-		return;
-	if (time_before(now, prev + HZ) || cmpxchg(&last, prev, now) != prev)
+	if (time_before(now, prev + interval) ||
+	    cmpxchg(last, prev, now) != prev)
 		return;
 	nfs_local_probe(clp);
+}
+
+/* An open failed because nfsd went away (stopped, restarted, net gone). */
+static void client_open_failed(struct nfs_client *clp, long err)
+{
+	static unsigned long last;
+
+	if (err == -ENXIO || err == -ENOENT || err == -ENOMEM)
+		client_reprobe(clp, &last, HZ);
+}
+
+/* The handshake says "not local": nfsd may have been restarted since. */
+static void client_not_local(struct nfs_client *clp)
+{
+	static unsigned long last;
+
+	client_reprobe(clp, &last, 5 * HZ);
 }
 
 static void io_free(struct localio_rs_io *io)
@@ -129,6 +146,7 @@ struct localio_rs_io *localio_rs_io_prepare(void *req, u32 kind,
 
 	/* nfs.ko's LOCALIO handshake (UUID_IS_LOCAL) found nfsd in this kernel */
 	if (!test_bit(NFS_CS_LOCAL_IO, &clp->cl_flags)) {
+		client_not_local(clp);
 		facts->decline = LOCALIO_RS_DECLINE_NOT_LOCAL;
 		return NULL;
 	}
@@ -148,7 +166,7 @@ struct localio_rs_io *localio_rs_io_prepare(void *req, u32 kind,
 	io->nf = io->shim->open(clp, cred, fh, mode & (FMODE_READ | FMODE_WRITE),
 				&io->file, &dio);
 	if (IS_ERR(io->nf)) {
-		client_reprobe(clp, PTR_ERR(io->nf));
+		client_open_failed(clp, PTR_ERR(io->nf));
 		io->nf = NULL;
 		facts->decline = LOCALIO_RS_DECLINE_OPEN_FAILED;
 		goto out_free;

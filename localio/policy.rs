@@ -254,13 +254,12 @@ pub struct Counters {
 impl Counters {
     /// All counters at zero.
     pub const fn new() -> Self {
-        const ZERO: AtomicU64 = AtomicU64::new(0);
         Self {
-            offered: [ZERO; KINDS],
-            served: [ZERO; KINDS],
-            served_bytes: [ZERO; KINDS],
-            errors: [ZERO; KINDS],
-            declined: [ZERO; REASONS],
+            offered: [const { AtomicU64::new(0) }; KINDS],
+            served: [const { AtomicU64::new(0) }; KINDS],
+            served_bytes: [const { AtomicU64::new(0) }; KINDS],
+            errors: [const { AtomicU64::new(0) }; KINDS],
+            declined: [const { AtomicU64::new(0) }; REASONS],
         }
     }
 

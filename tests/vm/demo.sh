@@ -24,10 +24,10 @@ for m in plain off on; do
 done
 echo
 echo "Each mount: ${SIZE_MB} MiB O_DIRECT write, then a cold read."
-printf '\n%-12s %10s %10s %14s %16s %8s\n' mount "write MB/s" "read MB/s" "via nfsd (MiB)" "provider offers" "data"
+printf '\n%-12s %10s %10s %14s %15s %8s\n' mount "write MB/s" "read MB/s" "via nfsd (MiB)" "served locally" "data"
 fail=0
 for m in plain off on; do
-	io0=$(nfsd_io); o0=$(offered_total)
+	io0=$(nfsd_io); o0=$(served_total)
 	t0=$(date +%s%N)
 	dd if="$WORK/ref" of="$MNT/$m/demo" bs=1M oflag=direct status=none
 	t1=$(date +%s%N)
@@ -36,16 +36,16 @@ for m in plain off on; do
 	got=$(sum "$MNT/$m/demo")
 	t3=$(date +%s%N)
 	[ "$got" = "$ref" ] && [ "$(sum "$EXPORT/demo")" = "$ref" ] && data=intact || { data=CORRUPT; fail=1; }
-	printf '%-12s %10d %10d %14d %16d %8s\n' "$m" \
+	printf '%-12s %10d %10d %14d %15d %8s\n' "$m" \
 		$(( SIZE_MB * 1000000000 / (t1 - t0) )) $(( SIZE_MB * 1000000000 / (t3 - t2) )) \
-		$(( ($(nfsd_io) - io0) / 1048576 )) $(( $(offered_total) - o0 )) "$data"
+		$(( ($(nfsd_io) - io0) / 1048576 )) $(( $(served_total) - o0 )) "$data"
 done
 echo
 echo "via nfsd: bytes nfsd read or wrote for the client (/proc/net/rpc/nfsd 'io');"
-echo "0 means the I/O bypassed the network. Provider offers: READ/WRITE/COMMIT"
-echo "requests nfs.ko offered to localio_rs_client.ko (it declines them all in"
-echo "this build, so they still go through nfsd). Figures are from a TCG VM:"
-echo "compare rows with each other, not with real hardware."
+echo "0 means the I/O bypassed the network. Served locally: READ/WRITE/COMMIT"
+echo "requests localio_rs_client.ko completed with direct I/O on the export."
+echo "Figures are from a TCG VM: compare rows with each other, not with real"
+echo "hardware."
 echo
 echo "Provider counters ($STATS):"
 sed 's/^/  /' "$STATS"

@@ -6,6 +6,7 @@
 TOP=${TOP:-$(pwd)}
 EXPORT_ROOT=/tmp/nfsroot           # NFSv4 pseudo-root (tmpfs, fsid=0)
 EXPORT=$EXPORT_ROOT/xfs            # XFS on /dev/ram0, the data export
+SMALL_EXPORT=$EXPORT_ROOT/small    # 300 MiB XFS on a loop device
 MNT=/tmp/mnt                       # client mount points live below
 WORK=/tmp/work                     # tmpfs for reference data
 STATS=/sys/kernel/debug/localio_rs/stats
@@ -35,14 +36,23 @@ server_setup() {
 	mountpoint -q "$WORK" || mount -t tmpfs -o size=1g work "$WORK"
 	mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 	modprobe brd rd_nr=2 rd_size=$((RAMDISK_MB * 1024))
+	modprobe loop
 	mkfs.xfs -f -q /dev/ram0
 	mount -t tmpfs -o size=1m nfsroot "$EXPORT_ROOT"
 	mkdir -p "$EXPORT"
 	mount -t xfs /dev/ram0 "$EXPORT"
 	chmod 1777 "$EXPORT"
+	# A 300 MiB XFS (the smallest mkfs.xfs makes) for ENOSPC tests.
+	mkdir -p /tmp/smallimg "$SMALL_EXPORT"
+	mount -t tmpfs -o size=310m smallimg /tmp/smallimg
+	truncate -s 300M /tmp/smallimg/xfs.img
+	mkfs.xfs -f -q /tmp/smallimg/xfs.img
+	mount -o loop /tmp/smallimg/xfs.img "$SMALL_EXPORT"
+	chmod 1777 "$SMALL_EXPORT"
 	cat >/etc/exports <<-EOT
 	$EXPORT_ROOT 127.0.0.1(rw,fsid=0,crossmnt,no_subtree_check,no_root_squash,insecure)
 	$EXPORT 127.0.0.1(rw,fsid=1,no_subtree_check,no_root_squash,insecure)
+	$SMALL_EXPORT 127.0.0.1(rw,fsid=2,no_subtree_check,no_root_squash,insecure)
 	EOT
 	modprobe nfsd
 	mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd
@@ -76,14 +86,16 @@ modules_unload() {
 # counter NAME: one counter of the client module, 0 when it is not loaded.
 counter() { awk -v k="$1" '$1 == k {print $2; f=1} END {if (!f) print 0}' "$STATS" 2>/dev/null || echo 0; }
 offered_total() { echo $(( $(counter offered_read) + $(counter offered_write) + $(counter offered_commit) )); }
+served_total() { echo $(( $(counter local_read) + $(counter local_write) + $(counter local_commit) )); }
 
 # --- client ------------------------------------------------------------
-# nfs_mount VERS NAME [OPTIONS]: mounts the export at $MNT/NAME.
+# nfs_mount VERS NAME [OPTIONS [EXPORT_DIR]]: mounts an export (default
+# $EXPORT) at $MNT/NAME.
 nfs_mount() {
-	local vers=$1 name=$2 opts=${3:-} src
+	local vers=$1 name=$2 opts=${3:-} dir=${4:-$EXPORT} src
 	case "$vers" in
-	3) src=127.0.0.1:$EXPORT; opts="vers=3,nolock${opts:+,$opts}";;
-	4*) src=127.0.0.1:/${EXPORT#"$EXPORT_ROOT"/}; opts="vers=$vers${opts:+,$opts}";;
+	3) src=127.0.0.1:$dir; opts="vers=3,nolock${opts:+,$opts}";;
+	4*) src=127.0.0.1:/${dir#"$EXPORT_ROOT"/}; opts="vers=$vers${opts:+,$opts}";;
 	esac
 	mkdir -p "$MNT/$name"
 	mount -t nfs -o "$opts" "$src" "$MNT/$name"

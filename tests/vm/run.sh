@@ -8,6 +8,7 @@
 #                            localio=on mount side by side
 #   tests/vm/run.sh test     the VM test suite (TAP, ends "N passed, N failed")
 #   tests/vm/run.sh bench    the benchmark table
+#   VM_SCRIPT=f tests/vm/run.sh script   run f in the set-up guest (debugging)
 #
 # TCG is the default: on these machines KVM guests hang while decompressing
 # the kernel. VM_ACCEL=kvm uses KVM, but only after a short probe boot has
@@ -21,7 +22,7 @@ top=$(cd "$here/../.." && pwd)
 . "$top/scripts/toolchain.sh"
 
 job=${1:-test}
-case "$job" in demo|test|bench|probe) ;; *) die "unknown job '$job'";; esac
+case "$job" in demo|test|bench|probe|script) ;; *) die "unknown job '$job'";; esac
 kdir=${KDIR:-$("$top/kernel/build.sh" --kdir)}
 [ -f "$kdir/arch/x86/boot/bzImage" ] || die "no kernel in $kdir: run make first"
 for ko in localio_rs_client.ko localio_rs_nfsd_shim.ko; do
@@ -48,7 +49,7 @@ fi
 
 guest_cmd="cd '$top' && RESULTS='$results' GUEST_JOB_TIMEOUT='${GUEST_JOB_TIMEOUT:-1500}' \
 BENCH_SIZE_MB='${BENCH_SIZE_MB:-}' BENCH_RUNTIME='${BENCH_RUNTIME:-}' \
-SOAK='${SOAK:-0}' bash tests/vm/guest.sh '$job'"
+SOAK='${SOAK:-0}' VM_TESTS='${VM_TESTS:-}' VM_SCRIPT='${VM_SCRIPT:-}' bash tests/vm/guest.sh '$job'"
 log "booting $(basename "$kdir") ($accel) for '$job'"
 start=$(date +%s)
 # vng's own exit status does not carry the guest job's: the guest writes it.
