@@ -61,8 +61,10 @@ step "build: both modules build without warnings" build_clean
 echo "# VM test suite (tests/vm, QEMU TCG)"
 vm_passed=0 vm_failed=0
 if tests/vm/run.sh test >"$log_dir/vm-run.log" 2>&1; then vm_rc=0; else vm_rc=1; fi
-grep -E '^(not )?ok [0-9]+|^# ' "$log_dir/test.log" 2>/dev/null | sed -E 's/^ok ([0-9]+)/ok vm.\1/; s/^not ok ([0-9]+)/not ok vm.\1/'
-summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log_dir/test.log" 2>/dev/null | tail -n1)
+# The guest's console ends lines with CR LF.
+tr -d '\r' <"$log_dir/test.log" >"$log_dir/vm-tap.log" 2>/dev/null
+grep -E '^(not )?ok [0-9]+|^# ' "$log_dir/vm-tap.log" | sed -E 's/^ok ([0-9]+)/ok vm.\1/; s/^not ok ([0-9]+)/not ok vm.\1/'
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log_dir/vm-tap.log" | tail -n1)
 if [ -n "$summary" ]; then
 	read -r vm_passed _ vm_failed _ <<<"${summary//,/}"
 fi

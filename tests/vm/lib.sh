@@ -42,6 +42,9 @@ server_setup() {
 	mkdir -p "$EXPORT"
 	mount -t xfs /dev/ram0 "$EXPORT"
 	chmod 1777 "$EXPORT"
+	# Sub-exports whose rules nfsd must keep enforcing for local I/O.
+	mkdir -p "$EXPORT/ro" "$EXPORT/squash"
+	chmod 1777 "$EXPORT/squash"
 	# A 300 MiB XFS (the smallest mkfs.xfs makes) for ENOSPC tests.
 	mkdir -p /tmp/smallimg "$SMALL_EXPORT"
 	mount -t tmpfs -o size=310m smallimg /tmp/smallimg
@@ -53,6 +56,8 @@ server_setup() {
 	$EXPORT_ROOT 127.0.0.1(rw,fsid=0,crossmnt,no_subtree_check,no_root_squash,insecure)
 	$EXPORT 127.0.0.1(rw,fsid=1,no_subtree_check,no_root_squash,insecure)
 	$SMALL_EXPORT 127.0.0.1(rw,fsid=2,no_subtree_check,no_root_squash,insecure)
+	$EXPORT/ro 127.0.0.1(ro,fsid=3,no_subtree_check,no_root_squash,insecure)
+	$EXPORT/squash 127.0.0.1(rw,fsid=4,no_subtree_check,root_squash,insecure)
 	EOT
 	modprobe nfsd
 	mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd

@@ -92,6 +92,30 @@ done
 check "no local request failed so far" test "$(( $(counter local_read_errors) + $(counter local_write_errors) + $(counter local_commit_errors) ))" -eq 0
 nfs_umount_all
 
+# --- nfsd's decisions hold for local I/O: ro export, root_squash ----------
+echo data >"$EXPORT/ro/file"
+nfs_mount 3 ro localio=on "$EXPORT/ro"
+ro_refused() {
+	! dd if="$WORK/ref" of="$MNT/ro/file" bs=1M count=1 oflag=direct conv=notrunc \
+		status=none 2>/dev/null && [ "$(cat "$EXPORT/ro/file")" = data ]
+}
+check "read-only export refuses writes through localio=on" ro_refused
+check "read-only export still serves reads" test "$(cat "$MNT/ro/file")" = data
+install -m 0644 -o root /dev/null "$EXPORT/squash/rootfile"
+nfs_mount 3 squash localio=on "$EXPORT/squash"
+squash_holds() {
+	! dd if="$WORK/ref" of="$MNT/squash/rootfile" bs=1M count=1 oflag=direct \
+		conv=notrunc status=none 2>/dev/null && [ ! -s "$EXPORT/squash/rootfile" ]
+}
+check "root_squash: client root cannot write a root-owned 0644 file" squash_holds
+squashed_owner() {
+	dd if="$WORK/ref" of="$MNT/squash/new" bs=1M count=1 oflag=direct status=none &&
+		[ "$(stat -c %u "$EXPORT/squash/new")" -eq 65534 ] &&
+		[ "$(cold_sum "$EXPORT/squash/new")" = "$(head -c 1M "$WORK/ref" | md5sum | cut -d' ' -f1)" ]
+}
+check "root_squash: root's new file belongs to nobody, data intact" squashed_owner
+nfs_umount_all
+
 # --- ENOSPC on a small export --------------------------------------------
 small=$SMALL_EXPORT
 check "ENOSPC: a 300 MiB XFS export is mounted for it" mountpoint -q "$small"
