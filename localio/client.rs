@@ -83,7 +83,8 @@ mod glue {
 }
 
 struct LocalioClient {
-    io_queue: IoQueue,
+    /// Dropped (drained, destroyed) after `drop` has unregistered.
+    _io_queue: IoQueue,
 }
 
 impl kernel::Module for LocalioClient {
@@ -97,7 +98,9 @@ impl kernel::Module for LocalioClient {
             IO_QUEUE.store(core::ptr::null_mut(), Ordering::Release);
             return Err(e);
         }
-        Ok(Self { io_queue })
+        Ok(Self {
+            _io_queue: io_queue,
+        })
     }
 }
 
@@ -107,9 +110,8 @@ impl Drop for LocalioClient {
         // After this returns nfs.ko makes no further call into this module.
         unsafe { glue::localio_rs_glue_unregister() };
         // Every accepted request holds a module reference until it has
-        // completed, so none is in flight now; `io_queue` drains on drop.
+        // completed, so none is in flight now; the queue drains on drop.
         IO_QUEUE.store(core::ptr::null_mut(), Ordering::Release);
-        let _ = &self.io_queue;
     }
 }
 

@@ -78,8 +78,8 @@ server_setup() {
 nfsd_io() { awk '/^io /{print $2 + $3}' /proc/net/rpc/nfsd; }
 
 # --- our modules -------------------------------------------------------
-client_ko=$TOP/localio_rs_client.ko
-shim_ko=$TOP/localio_rs_nfsd_shim.ko
+client_ko=$TOP/localio/localio_rs_client.ko
+shim_ko=$TOP/nfsd_shim/localio_rs_nfsd_shim.ko
 modules_load() {
 	lsmod | grep -q '^localio_rs_nfsd_shim ' || insmod "$shim_ko"
 	lsmod | grep -q '^localio_rs_client ' || insmod "$client_ko"

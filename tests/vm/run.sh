@@ -25,7 +25,7 @@ job=${1:-test}
 case "$job" in demo|test|bench|probe|script) ;; *) die "unknown job '$job'";; esac
 kdir=${KDIR:-$("$top/kernel/build.sh" --kdir)}
 [ -f "$kdir/arch/x86/boot/bzImage" ] || die "no kernel in $kdir: run make first"
-for ko in localio_rs_client.ko localio_rs_nfsd_shim.ko; do
+for ko in localio/localio_rs_client.ko nfsd_shim/localio_rs_nfsd_shim.ko; do
 	[ -f "$top/$ko" ] || die "$ko not built: run make first"
 done
 results=${RESULTS_DIR:-$top/results}
