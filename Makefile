@@ -33,6 +33,9 @@ KMAKE := $(MAKE) -C $(KDIR_NOW) M=$(TOP) LLVM=-19 RUSTC=/usr/bin/rustc \
 
 RUST_SOURCES := $(wildcard $(TOP)/localio/*.rs $(TOP)/nfsd_shim/*.rs \
 	$(TOP)/workqueue/*.rs)
+# Our C, not what modpost generates next to it (*.mod.c).
+C_SOURCES := $(filter-out %.mod.c,$(wildcard $(TOP)/localio/*.[ch] \
+	$(TOP)/nfsd_shim/*.[ch]))
 
 .PHONY: all deps kernel modules clean demo test vm-test bench host-test \
 	rustfmt rustfmtcheck clippy rust-analyzer checkpatch
@@ -72,7 +75,7 @@ checkpatch: $(KERNEL_DEP)
 			--ignore CAMELCASE $$p || exit 1; \
 	done
 	cd $(KDIR_NOW) && perl scripts/checkpatch.pl --strict --quiet -f \
-		$(TOP)/localio/*.[ch] $(TOP)/nfsd_shim/*.[ch]
+		$(C_SOURCES)
 
 host-test:
 	cargo test --quiet --manifest-path $(TOP)/tests/host/Cargo.toml

@@ -54,7 +54,7 @@ else
 	[ "$failed_extra" -gt 0 ] || failed_extra=1
 fi
 step "style: rustfmt --check on the module sources" make -s rustfmtcheck
-step "style: checkpatch.pl --strict on patches/ and localio/*.[ch]" make -s checkpatch
+step "style: checkpatch.pl --strict on patches/ and our C" make -s checkpatch
 step "style: clippy build of both modules, no warnings" clippy_clean
 step "build: both modules build without warnings" build_clean
 
