@@ -113,6 +113,8 @@ nfs_umount_all() {
 mount_opts() { awk -v m="$1" '$2 == m {print $4}' /proc/mounts; }
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 sum() { md5sum <"$1" | cut -d' ' -f1; }
+# ref_head_sum MB: checksum of the first MB MiB of the reference data.
+ref_head_sum() { head -c "$1M" "$WORK/ref" | md5sum | cut -d' ' -f1; }
 
 # Splats that fail any run: warnings, bugs, lockdep reports, hung tasks.
 dmesg_splats() {

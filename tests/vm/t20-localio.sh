@@ -84,7 +84,7 @@ for v in 3 4.2; do
 	dd if="$WORK/ref" of="$on/dsync" bs=1M count=8 oflag=dsync status=none
 	check "v$v O_SYNC/O_DSYNC writes served locally" test "$(counter local_write)" -gt "$w0"
 	check "v$v O_SYNC/O_DSYNC data intact on the server" \
-		eval '[ "$(cold_sum "$EXPORT/sync")" = "$(head -c 8M "$WORK/ref" | md5sum | cut -d" " -f1)" ] && [ "$(cold_sum "$EXPORT/sync")" = "$(cold_sum "$EXPORT/dsync")" ]'
+		eval '[ "$(cold_sum "$EXPORT/sync")" = "$(ref_head_sum 8)" ] && [ "$(cold_sum "$EXPORT/dsync")" = "$(ref_head_sum 8)" ]'
 	rm -f "$on"/f-* "$on/attr" "$on/sync" "$on/dsync"
 	rm -f "$on/direct" "$on/buffered" "$on/odd"
 done
@@ -111,7 +111,7 @@ check "root_squash: client root cannot write a root-owned 0644 file" squash_hold
 squashed_owner() {
 	dd if="$WORK/ref" of="$MNT/squash/new" bs=1M count=1 oflag=direct status=none &&
 		[ "$(stat -c %u "$EXPORT/squash/new")" -eq 65534 ] &&
-		[ "$(cold_sum "$EXPORT/squash/new")" = "$(head -c 1M "$WORK/ref" | md5sum | cut -d' ' -f1)" ]
+		[ "$(cold_sum "$EXPORT/squash/new")" = "$(ref_head_sum 1)" ]
 }
 check "root_squash: root's new file belongs to nobody, data intact" squashed_owner
 nfs_umount_all
@@ -121,7 +121,7 @@ small=$SMALL_EXPORT
 check "ENOSPC: a 300 MiB XFS export is mounted for it" mountpoint -q "$small"
 nfs_mount 3 small localio=on "$small"
 dd if="$WORK/ref" of="$MNT/small/keep" bs=1M count=8 oflag=direct status=none
-keep=$(head -c 8M "$WORK/ref" | md5sum | cut -d' ' -f1)
+keep=$(ref_head_sum 8)
 e0=$(counter local_write_errors)
 enospc_reported() {
 	! dd if=/dev/zero of="$MNT/small/fill" bs=1M oflag=direct status=none 2>"$WORK/dd.err" &&
