@@ -4,7 +4,8 @@
 //!
 //! Registers with nfs.ko (through the hook series in `patches/`) as the
 //! provider for `localio=on` mounts. For each READ, WRITE and COMMIT it is
-//! offered, it opens the file through the nfsd shim, asks the policy
+//! offered, it finds the file opened through the nfsd shim for the same
+//! caller and filehandle (`clients.rs`) or opens it, asks the policy
 //! (`policy.rs`) whether the request can be served with direct I/O, and
 //! either declines it (nfs.ko then sends the RPC) or queues it on the
 //! dedicated I/O queue. There a worker, marked as a nested I/O submitter,
@@ -21,12 +22,16 @@ use kernel::{
     workqueue::{impl_has_work, new_work, Queue, Work, WorkItem},
 };
 
+#[path = "clients.rs"]
+pub mod clients;
 #[path = "policy.rs"]
 pub mod policy;
 #[path = "../workqueue/mod.rs"]
 pub mod workqueue;
 
-use policy::{Counters, DeclineReason, DioAlignment, Request, RequestKind};
+use clients::{Client, Clients, OpenFile};
+use kernel::sync::Arc;
+use policy::{Counters, DeclineReason, Request, RequestKind};
 use workqueue::{IoQueue, TaskFlagsScope};
 
 module! {
@@ -37,7 +42,12 @@ module! {
     license: "GPL",
 }
 
+/// Module-wide totals; each client's own are in [`Client::counters`].
 static COUNTERS: Counters = Counters::new();
+
+/// The clients' state, for the entry points nfs.ko and the reaper call.
+/// Set while the module is initialised.
+static CLIENTS: AtomicPtr<Clients> = AtomicPtr::new(core::ptr::null_mut());
 
 /// The I/O queue, for completions that arrive without a borrow of the
 /// module (from `ki_complete`). Set while the module is initialised.
@@ -45,7 +55,7 @@ static IO_QUEUE: AtomicPtr<bindings::workqueue_struct> = AtomicPtr::new(core::pt
 
 /// The C half (glue.h). Each call's contract is documented there.
 mod glue {
-    use core::ffi::{c_int, c_long, c_void};
+    use core::ffi::{c_char, c_int, c_long, c_void};
 
     /// Opaque `struct localio_rs_io`.
     #[repr(C)]
@@ -53,26 +63,93 @@ mod glue {
         _private: [u8; 0],
     }
 
+    /// Opaque `struct localio_rs_file`.
+    #[repr(C)]
+    pub(crate) struct File {
+        _private: [u8; 0],
+    }
+
+    /// Opaque `struct nfs_client`.
+    #[repr(C)]
+    pub(crate) struct NfsClient {
+        _private: [u8; 0],
+    }
+
+    /// `LOCALIO_RS_FH_MAX`.
+    pub(crate) const FH_MAX: usize = 128;
+
+    /// `LOCALIO_RS_GO_ON`: the request may go on.
+    pub(crate) const GO_ON: c_int = -1;
+
+    /// `struct localio_rs_file_key`; the credentials by address.
+    #[repr(C)]
+    #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    pub(crate) struct FileKey {
+        pub(crate) cred: usize,
+        pub(crate) mode: u32,
+        pub(crate) fh_len: u32,
+        pub(crate) fh: [u8; FH_MAX],
+    }
+
     /// `struct localio_rs_facts`.
     #[repr(C)]
-    #[derive(Default)]
     pub(crate) struct Facts {
+        pub(crate) client: *mut NfsClient,
         pub(crate) offset: u64,
         pub(crate) count: u32,
         pub(crate) pgbase: u32,
+        pub(crate) key: FileKey,
+    }
+
+    impl Default for Facts {
+        fn default() -> Self {
+            Self {
+                client: core::ptr::null_mut(),
+                offset: 0,
+                count: 0,
+                pgbase: 0,
+                key: FileKey {
+                    cred: 0,
+                    mode: 0,
+                    fh_len: 0,
+                    fh: [0; FH_MAX],
+                },
+            }
+        }
+    }
+
+    /// `struct localio_rs_opened_file`.
+    #[repr(C)]
+    #[derive(Default)]
+    pub(crate) struct OpenedFile {
+        pub(crate) file: *mut File,
         pub(crate) dio_mem: u32,
         pub(crate) dio_offset: u32,
-        pub(crate) decline: i32,
     }
+
 
     extern "C" {
         pub(crate) fn localio_rs_glue_register() -> c_int;
         pub(crate) fn localio_rs_glue_unregister();
+        pub(crate) fn localio_rs_io_describe(
+            req: *mut c_void,
+            kind: u32,
+            facts: *mut Facts,
+        ) -> c_int;
+        pub(crate) fn localio_rs_file_open(
+            req: *mut c_void,
+            kind: u32,
+            opened: *mut OpenedFile,
+        ) -> c_int;
+        pub(crate) fn localio_rs_file_serving(file: *mut File) -> bool;
+        pub(crate) fn localio_rs_file_release(file: *mut File);
+        pub(crate) fn localio_rs_client_server(clp: *mut NfsClient) -> *const c_char;
+        pub(crate) fn localio_rs_client_nfs_version(clp: *mut NfsClient) -> u32;
         pub(crate) fn localio_rs_io_prepare(
             req: *mut c_void,
             kind: u32,
             call_ops: *const c_void,
-            facts: *mut Facts,
+            file: *mut File,
         ) -> *mut Io;
         pub(crate) fn localio_rs_io_abort(io: *mut Io);
         pub(crate) fn localio_rs_io_set_owner(io: *mut Io, owner: *mut c_void);
@@ -83,22 +160,31 @@ mod glue {
 }
 
 struct LocalioClient {
-    /// Dropped (drained, destroyed) after `drop` has unregistered.
+    /// Reached through [`CLIENTS`]; dropped (files released) after `drop`
+    /// has unregistered.
+    _clients: Pin<KBox<Clients>>,
+    /// Dropped (drained, destroyed) last.
     _io_queue: IoQueue,
 }
 
 impl kernel::Module for LocalioClient {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        // The queue exists before nfs.ko can offer the first request.
+        // The queue and the clients exist before nfs.ko can offer the first
+        // request.
         let io_queue = IoQueue::new_unbound(c_str!("localio_rs_io"))?;
+        let clients = KBox::pin_init(Clients::new(), GFP_KERNEL)?;
         IO_QUEUE.store(io_queue.as_ptr(), Ordering::Release);
+        let clients_ptr: *const Clients = &*clients;
+        CLIENTS.store(clients_ptr.cast_mut(), Ordering::Release);
         // SAFETY: Called once, from module init; paired with the unregister
         // in `drop`, which runs only if this succeeded.
         if let Err(e) = kernel::error::to_result(unsafe { glue::localio_rs_glue_register() }) {
+            CLIENTS.store(core::ptr::null_mut(), Ordering::Release);
             IO_QUEUE.store(core::ptr::null_mut(), Ordering::Release);
             return Err(e);
         }
         Ok(Self {
+            _clients: clients,
             _io_queue: io_queue,
         })
     }
@@ -107,12 +193,24 @@ impl kernel::Module for LocalioClient {
 impl Drop for LocalioClient {
     fn drop(&mut self) {
         // SAFETY: `init` registered successfully, or `self` would not exist.
-        // After this returns nfs.ko makes no further call into this module.
+        // After this returns neither nfs.ko nor the reaper calls into this
+        // module.
         unsafe { glue::localio_rs_glue_unregister() };
         // Every accepted request holds a module reference until it has
-        // completed, so none is in flight now; the queue drains on drop.
+        // completed, so none is in flight now; the clients' files are
+        // released next, and the queue drains on drop.
+        CLIENTS.store(core::ptr::null_mut(), Ordering::Release);
         IO_QUEUE.store(core::ptr::null_mut(), Ordering::Release);
     }
+}
+
+fn clients() -> &'static Clients {
+    let ptr = CLIENTS.load(Ordering::Acquire);
+    // SAFETY: The entry points that call this run only while the provider
+    // is registered (nfs.ko's hooks, the reaper, debugfs), i.e. between
+    // `init` storing the pointer and `drop` unregistering, and the pinned
+    // box it points to lives until after `drop`.
+    unsafe { &*ptr }
 }
 
 fn io_queue() -> &'static Queue {
@@ -140,6 +238,9 @@ struct IoWork {
     io: IoHandle,
     kind: RequestKind,
     submitted: AtomicBool,
+    /// The file `io` reads or writes, kept open until the request is done.
+    file: Arc<OpenFile>,
+    client: Arc<Client>,
 }
 
 impl_has_work! {
@@ -179,8 +280,10 @@ impl WorkItem for IoWork {
 #[allow(clippy::useless_conversion)]
 fn finish(this: Pin<KBox<IoWork>>, result: c_long) {
     COUNTERS.complete(this.kind, result.into());
+    this.client.counters.complete(this.kind, result.into());
     // SAFETY: `io` is owned by this work item and freed by this call, which
-    // completes the NFS request; nothing uses it afterwards.
+    // completes the NFS request; nothing uses it afterwards. `this.file`
+    // keeps the file it used open until after the call.
     unsafe { glue::localio_rs_io_finish(this.io.0, result) };
 }
 
@@ -218,64 +321,88 @@ pub unsafe extern "C" fn localio_rs_offer(
     let Some(kind) = RequestKind::from_code(kind) else {
         return -(bindings::EINVAL as c_int);
     };
+    // nfs.ko offers WRITEs from writeback: no allocation may recurse into
+    // I/O.
+    let _noio = TaskFlagsScope::memalloc_noio();
+    let mut facts = glue::Facts::default();
+    // SAFETY: `req` is what nfs.ko offered as `kind` (our contract);
+    // `facts` is a valid out-parameter.
+    let described = unsafe { glue::localio_rs_io_describe(req, kind as u32, &mut facts) };
+    // SAFETY: `facts.client` is the live nfs_client of an offered request,
+    // and nfs.ko reports its release through `localio_rs_client_gone`.
+    let client = unsafe { clients().get_or_add(facts.client) };
     COUNTERS.offer(kind);
-    // SAFETY: Forwarded from this function's own contract.
-    match unsafe { accept(req, kind, call_ops, sync) } {
+    if let Some(client) = &client {
+        client.counters.offer(kind);
+    }
+    let outcome = match (described, &client) {
+        // SAFETY: Forwarded from this function's own contract.
+        (glue::GO_ON, Some(client)) => unsafe { accept(req, kind, call_ops, sync, &facts, client) },
+        (glue::GO_ON, None) => Err(DeclineReason::NoMemory),
+        (code, _) => Err(DeclineReason::from_code(code).unwrap_or(DeclineReason::NotLocal)),
+    };
+    if let Some(client) = &client {
+        client.note(outcome);
+    }
+    match outcome {
         Ok(()) => 0,
         Err(reason) => {
             COUNTERS.decline(reason);
+            if let Some(client) = &client {
+                client.counters.decline(reason);
+            }
             -(bindings::EOPNOTSUPP as c_int)
         }
     }
 }
 
+/// Serves an offered request from `client`'s file for it, or says why not.
+///
 /// # Safety
 ///
-/// As [`localio_rs_offer`].
+/// As [`localio_rs_offer`]; `facts` describes `req`.
 unsafe fn accept(
     req: *mut c_void,
     kind: RequestKind,
     call_ops: *const c_void,
     sync: bool,
+    facts: &glue::Facts,
+    client: &Arc<Client>,
 ) -> Result<(), DeclineReason> {
-    let mut facts = glue::Facts::default();
-    // SAFETY: `req` and `call_ops` are what nfs.ko offered (our contract);
-    // `facts` is a valid out-parameter.
-    let io = unsafe { glue::localio_rs_io_prepare(req, kind as u32, call_ops, &mut facts) };
-    if io.is_null() {
-        return Err(DeclineReason::from_code(facts.decline).unwrap_or(DeclineReason::NoMemory));
-    }
     let request = Request {
         kind,
         offset: facts.offset,
         count: facts.count,
         pgbase: facts.pgbase,
     };
-    let dio = DioAlignment {
-        mem: facts.dio_mem,
-        offset: facts.dio_offset,
-    };
-    let work = policy::check(&request, dio, sync).and_then(|()| {
-        // nfs.ko offers WRITEs from writeback: no allocation may recurse
-        // into I/O.
-        let _noio = TaskFlagsScope::memalloc_noio();
-        KBox::pin_init(
-            pin_init!(IoWork {
-                work <- new_work!("localio_rs::IoWork"),
-                io: IoHandle(io),
-                kind,
-                submitted: AtomicBool::new(false),
-            }),
-            GFP_KERNEL,
-        )
-        .map_err(|_| DeclineReason::NoMemory)
-    });
+    // SAFETY: `req` is a live offered request of `kind` (our contract).
+    let file = client.file_for(&facts.key, &COUNTERS, || unsafe {
+        OpenFile::open(req, kind)
+    })?;
+    policy::check(&request, file.dio(), sync)?;
+    // SAFETY: `req` and `call_ops` are what nfs.ko offered (our contract);
+    // `file` is open and outlives the I/O, which holds it below.
+    let io = unsafe { glue::localio_rs_io_prepare(req, kind as u32, call_ops, file.raw()) };
+    if io.is_null() {
+        return Err(DeclineReason::NoMemory);
+    }
+    let work = KBox::pin_init(
+        pin_init!(IoWork {
+            work <- new_work!("localio_rs::IoWork"),
+            io: IoHandle(io),
+            kind,
+            submitted: AtomicBool::new(false),
+            file,
+            client: client.clone(),
+        }),
+        GFP_KERNEL,
+    );
     let work = match work {
         Ok(work) => work,
-        Err(reason) => {
+        Err(_) => {
             // SAFETY: `io` was prepared above and is not queued.
             unsafe { glue::localio_rs_io_abort(io) };
-            return Err(reason);
+            return Err(DeclineReason::NoMemory);
         }
     };
     let owner: *const IoWork = &*work;
@@ -284,6 +411,19 @@ unsafe fn accept(
     unsafe { glue::localio_rs_io_set_owner(io, owner.cast_mut().cast()) };
     io_queue().enqueue(work);
     Ok(())
+}
+
+/// nfs.ko's `client_release` hook: `clp` is about to be freed.
+#[no_mangle]
+pub extern "C" fn localio_rs_client_gone(clp: *mut c_void) {
+    clients().remove(clp as usize);
+}
+
+/// The reaper's tick (every second): lets go of files idle for
+/// [`clients::FILE_IDLE_NS`] and of those nfsd no longer serves.
+#[no_mangle]
+pub extern "C" fn localio_rs_reap() {
+    clients().reap();
 }
 
 /// The errno the application would get from nfsd for the lower
@@ -318,19 +458,46 @@ pub unsafe extern "C" fn localio_rs_format_stats(buf: *mut c_char, len: usize) -
     }
 }
 
+/// Module-wide totals, a `name value` line each, then one line per client:
+/// `client SERVER nfsvN name=value ...`.
 fn write_stats(w: &mut impl Write) -> core::fmt::Result {
-    let c = &COUNTERS;
+    write_counters(w, &COUNTERS, "", ' ', "\n")?;
+    clients().for_each(|client| {
+        let (server, version) = client.server();
+        write!(w, "client {server} nfsv{version}")?;
+        write_counters(w, &client.counters, " ", '=', "")?;
+        writeln!(w, " open_files={}", client.open_files())
+    })
+}
+
+fn write_counters(
+    w: &mut impl Write,
+    c: &Counters,
+    start: &str,
+    sep: char,
+    end: &str,
+) -> core::fmt::Result {
     for kind in RequestKind::ALL {
         let name = kind.name();
-        writeln!(w, "offered_{name} {}", c.offered(kind))?;
-        writeln!(w, "local_{name} {}", c.served(kind))?;
-        writeln!(w, "local_{name}_bytes {}", c.served_bytes(kind))?;
-        writeln!(w, "local_{name}_errors {}", c.errors(kind))?;
+        write!(w, "{start}offered_{name}{sep}{}{end}", c.offered(kind))?;
+        write!(w, "{start}local_{name}{sep}{}{end}", c.served(kind))?;
+        write!(
+            w,
+            "{start}local_{name}_bytes{sep}{}{end}",
+            c.served_bytes(kind)
+        )?;
+        write!(w, "{start}local_{name}_errors{sep}{}{end}", c.errors(kind))?;
     }
     for reason in DeclineReason::ALL {
-        writeln!(w, "declined_{} {}", reason.name(), c.declined(reason))?;
+        write!(
+            w,
+            "{start}declined_{}{sep}{}{end}",
+            reason.name(),
+            c.declined(reason)
+        )?;
     }
-    Ok(())
+    write!(w, "{start}file_opens{sep}{}{end}", c.file_opens())?;
+    write!(w, "{start}file_reuses{sep}{}{end}", c.file_reuses())
 }
 
 /// A `fmt::Write` sink over a fixed byte buffer that fails when full.

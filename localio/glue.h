@@ -12,6 +12,7 @@
 
 struct nfs_client;
 struct rpc_call_ops;
+struct localio_rs_file;
 struct localio_rs_io;
 
 /* Must match `RequestKind` in policy.rs. */
@@ -27,27 +28,62 @@ enum localio_rs_decline {
 	LOCALIO_RS_DECLINE_NO_SHIM = 1,
 	LOCALIO_RS_DECLINE_OPEN_FAILED = 2,
 	LOCALIO_RS_DECLINE_NO_MEMORY = 3,
+	LOCALIO_RS_DECLINE_NFSD_DOWN = 4,
 };
 
-/* What the policy needs to know about a request and its opened file. */
+/* NFS_MAXFHSIZE, without pulling NFS headers into every user. */
+#define LOCALIO_RS_FH_MAX 128
+
+/*
+ * Which opened file serves a request: the caller's credentials (by
+ * identity: an open file holds a reference, so the pointer stays unique),
+ * the open mode and the filehandle. Files are cached per nfs_client.
+ */
+struct localio_rs_file_key {
+	const void *cred;
+	u32 mode;
+	u32 fh_len;
+	u8 fh[LOCALIO_RS_FH_MAX];
+};
+
+/* What the policy and the file cache need to know about a request. */
 struct localio_rs_facts {
+	struct nfs_client *client;
 	u64 offset;
 	u32 count;
 	u32 pgbase;
+	struct localio_rs_file_key key;
+};
+
+/* A file opened through the shim, as the cache keeps it. */
+struct localio_rs_opened_file {
+	struct localio_rs_file *file;
 	u32 dio_mem;	/* direct I/O alignment; 0: no direct I/O */
 	u32 dio_offset;
-	s32 decline;	/* enum localio_rs_decline, or -1 when prepared */
 };
 
 /* Exported by nfs.ko (declared in fs/nfs/internal.h): redo the handshake. */
 void nfs_local_probe(struct nfs_client *clp);
 
-/* Implemented in C, called from Rust. */
+/*
+ * Implemented in C, called from Rust. localio_rs_io_describe() and
+ * localio_rs_file_open() return LOCALIO_RS_GO_ON, or the enum
+ * localio_rs_decline reason the request must go out as an RPC.
+ */
+#define LOCALIO_RS_GO_ON (-1)
+
 int localio_rs_glue_register(void);
 void localio_rs_glue_unregister(void);
+int localio_rs_io_describe(void *req, u32 kind, struct localio_rs_facts *facts);
+int localio_rs_file_open(void *req, u32 kind,
+			 struct localio_rs_opened_file *opened);
+bool localio_rs_file_serving(struct localio_rs_file *file);
+void localio_rs_file_release(struct localio_rs_file *file);
+const char *localio_rs_client_server(struct nfs_client *clp);
+u32 localio_rs_client_nfs_version(struct nfs_client *clp);
 struct localio_rs_io *localio_rs_io_prepare(void *req, u32 kind,
 					    const struct rpc_call_ops *call_ops,
-					    struct localio_rs_facts *facts);
+					    struct localio_rs_file *file);
 void localio_rs_io_abort(struct localio_rs_io *io);
 void localio_rs_io_set_owner(struct localio_rs_io *io, void *owner);
 long localio_rs_io_submit(struct localio_rs_io *io);
@@ -57,6 +93,8 @@ void localio_rs_io_finish(struct localio_rs_io *io, long result);
 /* Implemented in Rust, called from C. */
 int localio_rs_offer(void *req, u32 kind, const struct rpc_call_ops *call_ops,
 		     bool sync);
+void localio_rs_client_gone(void *clp);
+void localio_rs_reap(void);
 void localio_rs_io_completed(void *owner);
 int localio_rs_client_errno(long lower_errno);
 bool localio_rs_read_eof(u64 offset, u32 requested, u64 got, u64 size);

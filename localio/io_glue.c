@@ -5,8 +5,10 @@
  * lookup). Each function is one step that client.rs sequences; none of
  * them decides policy.
  *
- * Life of a request: localio_rs_io_prepare() opens the file through the
- * shim -> (Rust checks alignment, queues a work item) ->
+ * Life of a request: localio_rs_io_describe() says which file it needs ->
+ * (Rust finds it in the client's file cache, or has localio_rs_file_open()
+ * open it through the shim; checks alignment) -> localio_rs_io_prepare()
+ * builds the I/O -> (Rust queues a work item) ->
  * localio_rs_io_submit() on the I/O queue, inside the worker scope ->
  * (->ki_complete -> localio_rs_io_completed() requeues it) ->
  * localio_rs_io_finish() completes the NFS request and frees everything.
@@ -27,6 +29,15 @@
 #include "../nfsd_shim/shim_api.h"
 #include "glue.h"
 
+/* A file opened through the shim; the Rust file cache owns it. */
+struct localio_rs_file {
+	const struct localio_rs_shim_ops *shim;	/* a symbol_get() reference */
+	struct nfsd_file *nf;
+	struct file *file;
+	struct net *net;
+	const struct cred *cred;	/* the cache key's; held for its identity */
+};
+
 struct localio_rs_io {
 	struct kiocb kiocb;
 	struct iov_iter iter;
@@ -34,9 +45,7 @@ struct localio_rs_io {
 	u32 kind;
 	void *req;	/* nfs_pgio_header or nfs_commit_data */
 	const struct rpc_call_ops *call_ops;
-	const struct localio_rs_shim_ops *shim;
-	struct nfsd_file *nf;
-	struct file *file;
+	struct file *file;	/* the caller keeps its localio_rs_file alive */
 	void *owner;	/* the Rust work item, handed back on completion */
 	long result;
 };
@@ -53,10 +62,10 @@ static struct nfs_commit_data *io_commit(struct localio_rs_io *io)
 
 static const struct localio_rs_shim_ops *shim_get(void)
 {
-	const struct localio_rs_shim_ops *shim = symbol_get(localio_rs_shim_v1);
+	const struct localio_rs_shim_ops *shim = symbol_get(localio_rs_shim_ops);
 
 	if (shim && shim->version != LOCALIO_RS_SHIM_VERSION) {
-		symbol_put(localio_rs_shim_v1);
+		symbol_put(localio_rs_shim_ops);
 		shim = NULL;
 	}
 	return shim;
@@ -98,101 +107,160 @@ static void client_not_local(struct nfs_client *clp)
 	client_reprobe(clp, &last, 5 * HZ);
 }
 
-static void io_free(struct localio_rs_io *io)
-{
-	if (io->nf)
-		io->shim->release(io->nf);
-	if (io->shim)
-		symbol_put(localio_rs_shim_v1);
-	kfree(io->bvec);
-	kfree(io);
-}
-
-struct localio_rs_io *localio_rs_io_prepare(void *req, u32 kind,
-					    const struct rpc_call_ops *call_ops,
-					    struct localio_rs_facts *facts)
-{
+/* Who asks for which file, and how: the parts of a request we use. */
+struct io_request {
 	struct nfs_client *clp;
 	const struct nfs_fh *fh;
 	const struct cred *cred;
-	struct localio_rs_io *io;
-	struct localio_rs_dio_align dio;
 	fmode_t mode;
-	unsigned int i;
+};
 
+static void io_request(void *req, u32 kind, struct io_request *r,
+		       struct localio_rs_facts *facts)
+{
 	if (kind == LOCALIO_RS_COMMIT) {
 		struct nfs_commit_data *data = req;
 
-		clp = NFS_SERVER(data->inode)->nfs_client;
-		fh = data->args.fh;
-		cred = data->cred;
-		mode = data->context->mode;
+		r->clp = NFS_SERVER(data->inode)->nfs_client;
+		r->fh = data->args.fh;
+		r->cred = data->cred;
+		r->mode = data->context->mode;
 		facts->offset = data->args.offset;
 		facts->count = data->args.count;
 		facts->pgbase = 0;
 	} else {
 		struct nfs_pgio_header *hdr = req;
 
-		clp = NFS_SERVER(hdr->inode)->nfs_client;
-		fh = hdr->args.fh;
-		cred = hdr->cred;
-		mode = hdr->args.context->mode;
+		r->clp = NFS_SERVER(hdr->inode)->nfs_client;
+		r->fh = hdr->args.fh;
+		r->cred = hdr->cred;
+		r->mode = hdr->args.context->mode;
 		facts->offset = hdr->args.offset;
 		facts->count = hdr->args.count;
 		facts->pgbase = hdr->args.pgbase;
 	}
-	facts->dio_mem = 0;
-	facts->dio_offset = 0;
+	r->mode &= FMODE_READ | FMODE_WRITE;
+}
+
+int localio_rs_io_describe(void *req, u32 kind, struct localio_rs_facts *facts)
+{
+	struct io_request r;
+
+	io_request(req, kind, &r, facts);
+	facts->client = r.clp;
+	/* Padding and the unused tail of fh[] are part of the compared key. */
+	memset(&facts->key, 0, sizeof(facts->key));
+	facts->key.cred = r.cred;
+	facts->key.mode = (__force u32)r.mode;
+	facts->key.fh_len = min_t(u32, r.fh->size, LOCALIO_RS_FH_MAX);
+	memcpy(facts->key.fh, r.fh->data, facts->key.fh_len);
 
 	/* nfs.ko's LOCALIO handshake (UUID_IS_LOCAL) found nfsd in this kernel */
-	if (!test_bit(NFS_CS_LOCAL_IO, &clp->cl_flags)) {
-		client_not_local(clp);
-		facts->decline = LOCALIO_RS_DECLINE_NOT_LOCAL;
-		return NULL;
+	if (!test_bit(NFS_CS_LOCAL_IO, &r.clp->cl_flags)) {
+		client_not_local(r.clp);
+		return LOCALIO_RS_DECLINE_NOT_LOCAL;
 	}
+	return LOCALIO_RS_GO_ON;
+}
+
+int localio_rs_file_open(void *req, u32 kind,
+			 struct localio_rs_opened_file *opened)
+{
+	struct localio_rs_facts facts;
+	struct localio_rs_opened how;
+	struct localio_rs_file *lf;
+	struct io_request r;
+	int decline;
+
+	io_request(req, kind, &r, &facts);
+	lf = kzalloc(sizeof(*lf), GFP_NOIO);
+	if (!lf)
+		return LOCALIO_RS_DECLINE_NO_MEMORY;
+	lf->shim = shim_get();
+	if (!lf->shim) {
+		decline = LOCALIO_RS_DECLINE_NO_SHIM;
+		goto out_free;
+	}
+	lf->nf = lf->shim->open(r.clp, r.cred, r.fh, r.mode, &how);
+	if (IS_ERR(lf->nf)) {
+		long err = PTR_ERR(lf->nf);
+
+		client_open_failed(r.clp, err);
+		decline = err == -ENXIO ? LOCALIO_RS_DECLINE_NFSD_DOWN :
+					  LOCALIO_RS_DECLINE_OPEN_FAILED;
+		symbol_put(localio_rs_shim_ops);
+		goto out_free;
+	}
+	lf->file = how.file;
+	lf->net = how.net;
+	lf->cred = get_cred(r.cred);
+	opened->file = lf;
+	opened->dio_mem = how.dio_mem;
+	opened->dio_offset = how.dio_offset;
+	return LOCALIO_RS_GO_ON;
+
+out_free:
+	kfree(lf);
+	return decline;
+}
+
+bool localio_rs_file_serving(struct localio_rs_file *lf)
+{
+	return lf->shim->serving(lf->net);
+}
+
+void localio_rs_file_release(struct localio_rs_file *lf)
+{
+	lf->shim->release(lf->nf);
+	symbol_put(localio_rs_shim_ops);
+	put_cred(lf->cred);
+	kfree(lf);
+}
+
+const char *localio_rs_client_server(struct nfs_client *clp)
+{
+	return clp->cl_hostname ?: "?";
+}
+
+u32 localio_rs_client_nfs_version(struct nfs_client *clp)
+{
+	return clp->rpc_ops->version;
+}
+
+static void io_free(struct localio_rs_io *io)
+{
+	kfree(io->bvec);
+	kfree(io);
+}
+
+struct localio_rs_io *localio_rs_io_prepare(void *req, u32 kind,
+					    const struct rpc_call_ops *call_ops,
+					    struct localio_rs_file *lf)
+{
+	struct localio_rs_io *io;
+	unsigned int i;
+
 	io = kzalloc(sizeof(*io), GFP_NOIO);
-	if (!io) {
-		facts->decline = LOCALIO_RS_DECLINE_NO_MEMORY;
+	if (!io)
 		return NULL;
-	}
 	io->req = req;
 	io->kind = kind;
 	io->call_ops = call_ops;
-	io->shim = shim_get();
-	if (!io->shim) {
-		facts->decline = LOCALIO_RS_DECLINE_NO_SHIM;
-		goto out_free;
-	}
-	io->nf = io->shim->open(clp, cred, fh, mode & (FMODE_READ | FMODE_WRITE),
-				&io->file, &dio);
-	if (IS_ERR(io->nf)) {
-		client_open_failed(clp, PTR_ERR(io->nf));
-		io->nf = NULL;
-		facts->decline = LOCALIO_RS_DECLINE_OPEN_FAILED;
-		goto out_free;
-	}
-	facts->dio_mem = dio.mem;
-	facts->dio_offset = dio.offset;
-
+	io->file = lf->file;
 	if (kind != LOCALIO_RS_COMMIT) {
 		struct nfs_pgio_header *hdr = req;
 
 		io->bvec = kmalloc_array(hdr->page_array.npages,
 					 sizeof(*io->bvec), GFP_NOIO);
 		if (!io->bvec) {
-			facts->decline = LOCALIO_RS_DECLINE_NO_MEMORY;
-			goto out_free;
+			kfree(io);
+			return NULL;
 		}
 		for (i = 0; i < hdr->page_array.npages; i++)
 			bvec_set_page(&io->bvec[i], hdr->page_array.pagevec[i],
 				      PAGE_SIZE, 0);
 	}
-	facts->decline = -1;
 	return io;
-
-out_free:
-	io_free(io);
-	return NULL;
 }
 
 void localio_rs_io_abort(struct localio_rs_io *io)
@@ -392,7 +460,6 @@ void localio_rs_io_finish(struct localio_rs_io *io, long result)
 		io_finish_commit(io, result);
 	else
 		io_finish_pgio(io, result);
-	/* Credentials were restored at submission; drop the file first. */
 	io_free(io);
 	if (kind == LOCALIO_RS_COMMIT)
 		nfs_localio_provider_commit_done(req, call_ops);

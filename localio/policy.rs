@@ -54,10 +54,13 @@ pub enum DeclineReason {
     NotLocal,
     /// localio_rs_nfsd_shim.ko is not loaded, or speaks another version.
     NoShim,
-    /// nfsd refused to open the file (nfsd stopping, permissions, stale).
+    /// nfsd refused to open the file (permissions, stale filehandle, ...).
     OpenFailed,
     /// No memory for the request's bookkeeping.
     NoMemory,
+    /// nfsd does not serve this client's server right now (stopped,
+    /// restarting, or its network namespace is going away).
+    NfsdDown,
     /// The exported filesystem cannot do direct I/O on this file.
     NoDirectIo,
     /// Offset, length or buffer do not meet the direct I/O alignment.
@@ -69,13 +72,14 @@ pub enum DeclineReason {
 }
 
 impl DeclineReason {
-    /// All reasons; the first four in the order of `enum
+    /// All reasons; the first five in the order of `enum
     /// localio_rs_decline` in glue.h, then the policy's own.
-    pub const ALL: [DeclineReason; 8] = [
+    pub const ALL: [DeclineReason; 9] = [
         DeclineReason::NotLocal,
         DeclineReason::NoShim,
         DeclineReason::OpenFailed,
         DeclineReason::NoMemory,
+        DeclineReason::NfsdDown,
         DeclineReason::NoDirectIo,
         DeclineReason::Misaligned,
         DeclineReason::Empty,
@@ -85,7 +89,7 @@ impl DeclineReason {
     /// The reason with C code `code` (glue.h), if it is one C reports.
     pub fn from_code(code: i32) -> Option<Self> {
         match code {
-            0..=3 => Some(Self::ALL[code as usize]),
+            0..=4 => Some(Self::ALL[code as usize]),
             _ => None,
         }
     }
@@ -97,6 +101,7 @@ impl DeclineReason {
             DeclineReason::NoShim => "no_shim",
             DeclineReason::OpenFailed => "open_failed",
             DeclineReason::NoMemory => "no_memory",
+            DeclineReason::NfsdDown => "nfsd_down",
             DeclineReason::NoDirectIo => "no_direct_io",
             DeclineReason::Misaligned => "misaligned",
             DeclineReason::Empty => "empty",
@@ -235,6 +240,77 @@ pub fn read_eof(offset: u64, requested: u32, got: u64, size: u64) -> bool {
     got < u64::from(requested) || offset.saturating_add(got) >= size
 }
 
+/// Whether a cached open file last used at `last_used` (nanoseconds,
+/// monotonic) has been idle for at least `idle` by `now`. A clock read
+/// that went backwards counts as "just used".
+pub fn idle_expired(last_used: u64, now: u64, idle: u64) -> bool {
+    now.checked_sub(last_used).is_some_and(|age| age >= idle)
+}
+
+/// How LOCALIO last fared for one NFS client, as far as the client as a
+/// whole is concerned. The kernel log says so each time it changes, once
+/// per change, not per request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum PathState {
+    /// Nothing offered yet.
+    Unknown = 0,
+    /// Requests are served locally.
+    Local = 1,
+    /// The LOCALIO handshake does not find the server in this kernel.
+    NotLocal = 2,
+    /// The nfsd shim module is not loaded.
+    NoShim = 3,
+    /// nfsd is in this kernel but not serving.
+    NfsdDown = 4,
+}
+
+impl PathState {
+    /// The state with code `code` (as stored by [`PathState::code`]).
+    pub fn from_code(code: u8) -> Self {
+        match code {
+            1 => PathState::Local,
+            2 => PathState::NotLocal,
+            3 => PathState::NoShim,
+            4 => PathState::NfsdDown,
+            _ => PathState::Unknown,
+        }
+    }
+
+    /// The code to store in an atomic.
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The state a request's outcome shows, or `None` when the outcome is
+    /// about that request only (alignment, permissions, memory, ...).
+    pub fn shown_by(outcome: Result<(), DeclineReason>) -> Option<Self> {
+        match outcome {
+            Ok(()) => Some(PathState::Local),
+            Err(DeclineReason::NotLocal) => Some(PathState::NotLocal),
+            Err(DeclineReason::NoShim) => Some(PathState::NoShim),
+            Err(DeclineReason::NfsdDown) => Some(PathState::NfsdDown),
+            Err(_) => None,
+        }
+    }
+
+    /// Whether LOCALIO is in use in this state.
+    pub const fn is_local(self) -> bool {
+        matches!(self, PathState::Local)
+    }
+
+    /// Why, for the kernel log.
+    pub const fn why(self) -> &'static str {
+        match self {
+            PathState::Unknown => "no request seen yet",
+            PathState::Local => "nfsd is in this kernel",
+            PathState::NotLocal => "the LOCALIO handshake does not find the server in this kernel",
+            PathState::NoShim => "localio_rs_nfsd_shim is not loaded",
+            PathState::NfsdDown => "nfsd is not serving (stopped or restarting)",
+        }
+    }
+}
+
 const KINDS: usize = RequestKind::ALL.len();
 const REASONS: usize = DeclineReason::ALL.len();
 
@@ -249,6 +325,8 @@ pub struct Counters {
     served_bytes: [AtomicU64; KINDS],
     errors: [AtomicU64; KINDS],
     declined: [AtomicU64; REASONS],
+    file_opens: AtomicU64,
+    file_reuses: AtomicU64,
 }
 
 impl Counters {
@@ -260,7 +338,29 @@ impl Counters {
             served_bytes: [const { AtomicU64::new(0) }; KINDS],
             errors: [const { AtomicU64::new(0) }; KINDS],
             declined: [const { AtomicU64::new(0) }; REASONS],
+            file_opens: AtomicU64::new(0),
+            file_reuses: AtomicU64::new(0),
         }
+    }
+
+    /// Accounts one file opened through nfsd for a request.
+    pub fn file_open(&self) {
+        self.file_opens.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Accounts one request served by a file opened for an earlier one.
+    pub fn file_reuse(&self) {
+        self.file_reuses.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Files opened through nfsd so far.
+    pub fn file_opens(&self) -> u64 {
+        self.file_opens.load(Ordering::Relaxed)
+    }
+
+    /// Requests that reused an already opened file so far.
+    pub fn file_reuses(&self) -> u64 {
+        self.file_reuses.load(Ordering::Relaxed)
     }
 
     /// Accounts one offered request.

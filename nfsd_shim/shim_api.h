@@ -16,12 +16,14 @@ struct nfs_client;
 struct nfs_fh;
 struct nfsd_file;
 
-#define LOCALIO_RS_SHIM_VERSION 1
+#define LOCALIO_RS_SHIM_VERSION 2
 
-/* Direct I/O alignment of an opened file; 0 and 0 when it cannot do it. */
-struct localio_rs_dio_align {
-	u32 mem;
-	u32 offset;
+/* What open() hands back besides the nfsd_file. */
+struct localio_rs_opened {
+	struct file *file;	/* the exported file, owned by the nfsd_file */
+	struct net *net;	/* nfsd's net; pinned while the nfsd_file lives */
+	u32 dio_mem;		/* direct I/O alignment; 0 and 0: none */
+	u32 dio_offset;
 };
 
 struct localio_rs_shim_ops {
@@ -35,12 +37,17 @@ struct localio_rs_shim_ops {
 	struct nfsd_file *(*open)(struct nfs_client *clp,
 				  const struct cred *cred,
 				  const struct nfs_fh *fh, fmode_t mode,
-				  struct file **filp,
-				  struct localio_rs_dio_align *dio);
+				  struct localio_rs_opened *opened);
+	/*
+	 * Whether nfsd still serves @net, which an open nfsd_file pins. Once
+	 * it says no, nfsd is shutting down and waits for every nfsd_file
+	 * the client holds: release them.
+	 */
+	bool (*serving)(struct net *net);
 	/* Drops what open() returned, and the net reference with it. */
 	void (*release)(struct nfsd_file *nf);
 };
 
-extern const struct localio_rs_shim_ops localio_rs_shim_v1;
+extern const struct localio_rs_shim_ops localio_rs_shim_ops;
 
 #endif /* LOCALIO_RS_SHIM_API_H */

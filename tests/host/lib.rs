@@ -183,12 +183,12 @@ mod tests {
             assert_eq!(RequestKind::from_code(i as u32), Some(*kind));
         }
         assert_eq!(RequestKind::from_code(3), None);
-        for i in 0..4 {
+        for i in 0..5 {
             let reason = DeclineReason::from_code(i).unwrap();
             let c = format!("LOCALIO_RS_DECLINE_{} = {i},", reason.name().to_uppercase());
             assert!(glue.contains(&c), "{c}");
         }
-        assert_eq!(DeclineReason::from_code(4), None);
+        assert_eq!(DeclineReason::from_code(5), None);
         assert_eq!(DeclineReason::from_code(-1), None);
     }
 
@@ -203,5 +203,62 @@ mod tests {
         assert!(names
             .iter()
             .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+    }
+
+    #[test]
+    fn cached_files_expire_after_the_idle_time_only() {
+        let idle = 2_000_000_000;
+        assert!(!idle_expired(100, 100, idle));
+        assert!(!idle_expired(100, 100 + idle - 1, idle));
+        assert!(idle_expired(100, 100 + idle, idle));
+        // A clock that appears to go backwards never expires an entry.
+        assert!(!idle_expired(500, 100, idle));
+    }
+
+    #[test]
+    fn only_client_wide_outcomes_change_the_path_state() {
+        assert_eq!(PathState::shown_by(Ok(())), Some(PathState::Local));
+        assert_eq!(
+            PathState::shown_by(Err(DeclineReason::NotLocal)),
+            Some(PathState::NotLocal)
+        );
+        assert_eq!(
+            PathState::shown_by(Err(DeclineReason::NoShim)),
+            Some(PathState::NoShim)
+        );
+        assert_eq!(
+            PathState::shown_by(Err(DeclineReason::NfsdDown)),
+            Some(PathState::NfsdDown)
+        );
+        for per_request in [
+            DeclineReason::OpenFailed,
+            DeclineReason::NoMemory,
+            DeclineReason::NoDirectIo,
+            DeclineReason::Misaligned,
+            DeclineReason::Empty,
+            DeclineReason::SyncCommit,
+        ] {
+            assert_eq!(PathState::shown_by(Err(per_request)), None, "{per_request:?}");
+        }
+        for state in [
+            PathState::Unknown,
+            PathState::Local,
+            PathState::NotLocal,
+            PathState::NoShim,
+            PathState::NfsdDown,
+        ] {
+            assert_eq!(PathState::from_code(state.code()), state);
+            assert_eq!(state.is_local(), state == PathState::Local);
+        }
+        assert_eq!(PathState::from_code(200), PathState::Unknown);
+    }
+
+    #[test]
+    fn file_reuse_is_counted_apart_from_opens() {
+        let c = Counters::new();
+        c.file_open();
+        c.file_reuse();
+        c.file_reuse();
+        assert_eq!((c.file_opens(), c.file_reuses()), (1, 2));
     }
 }

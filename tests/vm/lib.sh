@@ -90,6 +90,15 @@ modules_unload() {
 }
 # counter NAME: one counter of the client module, 0 when it is not loaded.
 counter() { awk -v k="$1" '$1 == k {print $2; f=1} END {if (!f) print 0}' "$STATS" 2>/dev/null || echo 0; }
+# client_counter NFSVERS NAME: one counter of the client module's line for
+# the NFS client of 127.0.0.1 with major version NFSVERS, empty if none.
+client_counter() {
+	awk -v v="nfsv$1" -v k="$2" '$1 == "client" && $2 == "127.0.0.1" && $3 == v {
+		for (i = 4; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$STATS" 2>/dev/null
+}
+# log_since MARK PATTERN: kernel log lines after line MARK matching PATTERN.
+log_count_since() { dmesg | tail -n +"$(( $1 + 1 ))" | grep -c -- "$2"; }
+log_mark() { dmesg | wc -l; }
 offered_total() { echo $(( $(counter offered_read) + $(counter offered_write) + $(counter offered_commit) )); }
 served_total() { echo $(( $(counter local_read) + $(counter local_write) + $(counter local_commit) )); }
 

@@ -17,20 +17,34 @@ cold_sum() { drop_caches; sum "$1"; }
 
 for v in 3 4.2; do
 	n=${v/./}
+	major=${v%%.*}
+	mark=$(log_mark)
 	nfs_mount "$v" "on$n" localio=on
 	nfs_mount "$v" "off$n" localio=off
 	on=$MNT/on$n off=$MNT/off$n
 
 	# Aligned O_DIRECT: served locally, nfsd moves nothing.
-	io0=$(nfsd_io); b0=$(local_bytes)
+	io0=$(nfsd_io); b0=$(local_bytes); o0=$(counter file_opens); u0=$(counter file_reuses)
 	dd if="$WORK/ref" of="$on/direct" bs=1M oflag=direct status=none
 	drop_caches
 	dd if="$on/direct" of="$WORK/back" bs=1M iflag=direct status=none
+	held=$(client_counter "$major" open_files)
+	opens=$(( $(counter file_opens) - o0 )) reuses=$(( $(counter file_reuses) - u0 ))
+	say "v$v aligned O_DIRECT: $opens opens through nfsd, $reuses reuses"
 	check "v$v aligned O_DIRECT: data intact through the mount" test "$(sum "$WORK/back")" = "$ref"
 	check "v$v aligned O_DIRECT: data intact on the server" test "$(cold_sum "$EXPORT/direct")" = "$ref"
 	check "v$v aligned O_DIRECT: nfsd's io counters stayed flat" test "$(nfsd_io)" -eq "$io0"
 	check "v$v aligned O_DIRECT: our counters moved every byte" \
 		test "$(( $(local_bytes) - b0 ))" -ge $((2 * SIZE_MB * 1048576))
+	# One open per (caller, mode, file), not one per 1 MiB request.
+	check "v$v aligned O_DIRECT: nfsd opened the file for the first requests only" \
+		eval '[ "$opens" -ge 1 ] && [ "$opens" -le 4 ] && [ "$reuses" -ge $((2 * SIZE_MB - 4)) ]'
+	check "v$v per-client counters: this client's line shows its local writes" \
+		test "$(client_counter "$major" local_write)" -ge "$SIZE_MB"
+	check "v$v the client holds its files while in use" test "${held:-0}" -ge 1
+	sleep 4
+	check "v$v the client lets go of its files after 2 s idle" \
+		test "$(client_counter "$major" open_files)" -eq 0
 
 	# Buffered writes: page-cache writeback and COMMIT, served locally.
 	io0=$(nfsd_io); c0=$(counter local_commit)
@@ -87,6 +101,9 @@ for v in 3 4.2; do
 		eval '[ "$(cold_sum "$EXPORT/sync")" = "$(ref_head_sum 8)" ] && [ "$(cold_sum "$EXPORT/dsync")" = "$(ref_head_sum 8)" ]'
 	rm -f "$on"/f-* "$on/attr" "$on/sync" "$on/dsync"
 	rm -f "$on/direct" "$on/buffered" "$on/odd"
+	# Hundreds of requests, one notice: when LOCALIO went on, not per I/O.
+	check "v$v the kernel log says once that LOCALIO is on for this client" \
+		test "$(log_count_since "$mark" "LOCALIO on for server 127.0.0.1 (NFSv$major): nfsd is in this kernel")" -eq 1
 done
 
 check "no local request failed so far" test "$(( $(counter local_read_errors) + $(counter local_write_errors) + $(counter local_commit_errors) ))" -eq 0
@@ -135,6 +152,27 @@ rm -f "$MNT/small/fill"
 
 # --- nfsd stopped and restarted during I/O --------------------------------
 nfs_mount 3 on3 localio=on
+mark=$(log_mark)
+# nfsd's shutdown waits for every file LOCALIO holds open: the client must
+# let go promptly, not after its idle time or never.
+nfsd_stops_promptly() {
+	local t0 t1
+	dd if="$WORK/ref" of="$MNT/on3/held" bs=1M count=4 oflag=direct status=none
+	[ "$(client_counter 3 open_files)" -ge 1 ] || { say "no file held"; return 1; }
+	t0=$(date +%s)
+	timeout 60 rpc.nfsd 0 || return 1
+	t1=$(date +%s)
+	say "rpc.nfsd 0 with files held took $((t1 - t0)) s"
+	# A write while nfsd is down: not local; its RPC waits for nfsd.
+	dd if="$WORK/ref" of="$MNT/on3/held" bs=1M count=1 oflag=direct status=none &
+	sleep 2
+	rpc.nfsd -V 3 -V 4.2 4
+	wait $!
+	[ $((t1 - t0)) -le 10 ]
+}
+check "nfsd stops within 10 s while LOCALIO holds files open" nfsd_stops_promptly
+check "the kernel log said LOCALIO went off while nfsd was down" \
+	test "$(log_count_since "$mark" "LOCALIO off for server 127.0.0.1 (NFSv3)")" -ge 1
 restart_safe() {
 	local pid rc=0
 	dd if="$WORK/ref" of="$MNT/on3/restart" bs=1M oflag=direct status=none &
@@ -162,6 +200,47 @@ localio_resumes() {
 	return 1
 }
 check "after the nfsd restart LOCALIO resumes" localio_resumes
+check "the kernel log said LOCALIO is on again" \
+	test "$(log_count_since "$mark" "LOCALIO on for server 127.0.0.1 (NFSv3)")" -ge 1
+nfs_umount_all
+
+# --- unmount and unload while busy or holding files ------------------------
+nfs_mount 3 busy localio=on
+umount_while_busy() {
+	local pid rc=0
+	( for i in 1 2 3; do
+		dd if="$WORK/ref" of="$MNT/busy/f$i" bs=1M oflag=direct status=none || exit 1
+	done ) &
+	pid=$!
+	sleep 1
+	if umount "$MNT/busy" 2>/dev/null; then say "umount during I/O succeeded"; rc=1; fi
+	umount -l "$MNT/busy" || rc=1
+	wait "$pid" || { say "writer failed after the lazy unmount"; rc=1; }
+	for i in 1 2 3; do
+		[ "$(cold_sum "$EXPORT/f$i")" = "$ref" ] || { say "f$i differs"; rc=1; }
+	done
+	rm -f "$EXPORT"/f[123]
+	return $rc
+}
+check "unmount during localio=on I/O: refused, lazy unmount lets the I/O finish intact" umount_while_busy
+client_forgotten() {
+	local i
+	for i in $(seq 10); do
+		[ -z "$(client_counter 3 open_files)" ] && return 0
+		sleep 1
+	done
+	return 1
+}
+check "once the last mount is gone the client's state and files are gone" client_forgotten
+nfs_mount 3 on3 localio=on
+dd if="$WORK/ref" of="$MNT/on3/held" bs=1M count=4 oflag=direct status=none
+check "rmmod of the client while it holds files open succeeds" \
+	eval '[ "$(client_counter 3 open_files)" -ge 1 ] && rmmod localio_rs_client'
+check "and the shim unloads after it: every file was released" rmmod localio_rs_nfsd_shim
+modules_load
+b0=$(local_bytes)
+dd if="$WORK/ref" of="$MNT/on3/held" bs=1M count=4 oflag=direct status=none
+check "reloaded modules serve the same mount locally again" test "$(local_bytes)" -gt "$b0"
 
 say "client counters:"; sed 's/^/#   /' "$STATS"
 nfs_umount_all

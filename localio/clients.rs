@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What the LOCALIO client keeps per NFS client: the files it opened
+//! through nfsd for that client's requests, its counters, and what the
+//! kernel log was last told about it.
+//!
+//! Opening a file through nfsd verifies the filehandle and the caller's
+//! access, and per request that was the fixed cost that limited small I/O.
+//! So a client keeps each file it opened, keyed by the caller's
+//! credentials, the open mode and the filehandle, and lets go of it when
+//!
+//! - it has been idle for [`FILE_IDLE_NS`] (the reaper, every second);
+//! - nfsd stops serving the file's network namespace: nfsd's shutdown waits
+//!   for every file we hold, so both the next request and the reaper check;
+//! - the `nfs_client` goes away (nfs.ko's `client_release` hook), or the
+//!   module unloads.
+//!
+//! A file held here keeps what a local open keeps: access granted at open
+//! time holds until the file is let go, as for an application's own
+//! `open()`; nfsd still decides every open.
+
+use core::ffi::c_void;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use kernel::{
+    new_spinlock,
+    prelude::*,
+    rbtree::{RBTree, RBTreeNode},
+    str::CStr,
+    sync::{Arc, SpinLock},
+    time::Ktime,
+};
+
+use crate::glue;
+use crate::policy::{idle_expired, Counters, DeclineReason, DioAlignment, PathState, RequestKind};
+
+/// How long an unused file stays open.
+pub(crate) const FILE_IDLE_NS: u64 = 2_000_000_000;
+
+/// Files kept per client at most; further ones serve their request only.
+const MAX_FILES_PER_CLIENT: usize = 256;
+
+fn now_ns() -> u64 {
+    u64::try_from(Ktime::ktime_get().to_ns()).unwrap_or(0)
+}
+
+/// A file opened through the nfsd shim, released when the last user lets
+/// go.
+///
+/// # Invariants
+///
+/// `raw` came from a successful `localio_rs_file_open` and is released only
+/// by `drop`.
+pub(crate) struct OpenFile {
+    raw: NonNull<glue::File>,
+    dio: DioAlignment,
+    last_used_ns: AtomicU64,
+}
+
+// SAFETY: The C object is immutable after open and may be used and released
+// from any thread; `serving` and the I/O paths only read it.
+unsafe impl Send for OpenFile {}
+// SAFETY: As above: shared use only reads the C object.
+unsafe impl Sync for OpenFile {}
+
+impl OpenFile {
+    /// Opens the file `req` needs through the shim.
+    ///
+    /// # Safety
+    ///
+    /// `req` must be a request nfs.ko offered as `kind` and not yet
+    /// completed or declined.
+    pub(crate) unsafe fn open(
+        req: *mut c_void,
+        kind: RequestKind,
+    ) -> Result<Arc<Self>, DeclineReason> {
+        let mut opened = glue::OpenedFile::default();
+        // SAFETY: `req` is a live offered request (our contract); `opened`
+        // is a valid out-parameter.
+        let status = unsafe { glue::localio_rs_file_open(req, kind as u32, &mut opened) };
+        if status != glue::GO_ON {
+            return Err(DeclineReason::from_code(status).unwrap_or(DeclineReason::OpenFailed));
+        }
+        let raw = NonNull::new(opened.file).ok_or(DeclineReason::OpenFailed)?;
+        let file = OpenFile {
+            // INVARIANT: `raw` was just opened and is owned by this value.
+            raw,
+            dio: DioAlignment {
+                mem: opened.dio_mem,
+                offset: opened.dio_offset,
+            },
+            last_used_ns: AtomicU64::new(now_ns()),
+        };
+        // On failure `file` is dropped, which releases it.
+        Arc::new(file, GFP_KERNEL).map_err(|_| DeclineReason::NoMemory)
+    }
+
+    /// The C object, for building I/O on it while `self` is alive.
+    pub(crate) fn raw(&self) -> *mut glue::File {
+        self.raw.as_ptr()
+    }
+
+    /// The file's direct I/O alignment.
+    pub(crate) fn dio(&self) -> DioAlignment {
+        self.dio
+    }
+
+    /// Whether nfsd still serves the file's network namespace.
+    fn serving(&self) -> bool {
+        // SAFETY: `raw` is open (type invariant).
+        unsafe { glue::localio_rs_file_serving(self.raw.as_ptr()) }
+    }
+
+    fn idle(&self, now: u64) -> bool {
+        idle_expired(self.last_used_ns.load(Ordering::Relaxed), now, FILE_IDLE_NS)
+    }
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        // SAFETY: `raw` is open and this is its only release (type
+        // invariant); no user is left.
+        unsafe { glue::localio_rs_file_release(self.raw.as_ptr()) };
+    }
+}
+
+/// The files of one client, by key.
+struct FileTable {
+    files: RBTree<glue::FileKey, Arc<OpenFile>>,
+    len: usize,
+}
+
+/// LOCALIO's state for one `nfs_client`.
+#[pin_data]
+pub(crate) struct Client {
+    nfs_client: NonNull<glue::NfsClient>,
+    /// Requests of this client, as the module-wide totals count them.
+    pub(crate) counters: Counters,
+    path: AtomicU8,
+    #[pin]
+    table: SpinLock<FileTable>,
+}
+
+// SAFETY: `nfs_client` is only passed to C accessors of fields that do not
+// change after the client is set up; the client outlives this value, which
+// nfs.ko's `client_release` hook removes before freeing it. The rest is
+// atomics and a lock.
+unsafe impl Send for Client {}
+// SAFETY: As above.
+unsafe impl Sync for Client {}
+
+impl Client {
+    /// The opened file for a request with `key`: the cached one, or one
+    /// `open` opens now (and which is cached when there is room). Counted in
+    /// this client's counters and in `totals`.
+    pub(crate) fn file_for(
+        &self,
+        key: &glue::FileKey,
+        totals: &Counters,
+        open: impl FnOnce() -> Result<Arc<OpenFile>, DeclineReason>,
+    ) -> Result<Arc<OpenFile>, DeclineReason> {
+        let cached = self.table.lock().files.get(key).cloned();
+        if let Some(file) = cached {
+            if file.serving() {
+                file.last_used_ns.store(now_ns(), Ordering::Relaxed);
+                self.counters.file_reuse();
+                totals.file_reuse();
+                return Ok(file);
+            }
+            // nfsd is shutting down and waits for this file: let go now,
+            // and let the open below tell the caller what nfsd says.
+            self.forget(key, &file);
+        }
+        let file = open()?;
+        self.counters.file_open();
+        totals.file_open();
+        let Ok(node) = RBTreeNode::new(*key, file.clone(), GFP_KERNEL) else {
+            return Ok(file);
+        };
+        let displaced = {
+            let mut table = self.table.lock();
+            if table.len >= MAX_FILES_PER_CLIENT {
+                None
+            } else {
+                let displaced = table.files.insert(node);
+                if displaced.is_none() {
+                    table.len += 1;
+                }
+                displaced
+            }
+        };
+        // A racing request cached the same key first; this one wins.
+        // Released outside the lock: closing may sleep.
+        drop(displaced);
+        Ok(file)
+    }
+
+    /// Drops the cache's hold on `file` if it is still the one for `key`.
+    fn forget(&self, key: &glue::FileKey, file: &Arc<OpenFile>) {
+        let removed = {
+            let mut table = self.table.lock();
+            let current = table.files.get(key).is_some_and(|f| Arc::ptr_eq(f, file));
+            let removed = if current {
+                table.files.remove(key)
+            } else {
+                None
+            };
+            if removed.is_some() {
+                table.len -= 1;
+            }
+            removed
+        };
+        drop(removed);
+    }
+
+    /// Lets go of the files idle since `now - FILE_IDLE_NS` and of those
+    /// nfsd no longer serves.
+    fn reap(&self, now: u64) {
+        loop {
+            let removed = {
+                let mut table = self.table.lock();
+                let stale = table
+                    .files
+                    .iter()
+                    .find(|(_, f)| f.idle(now) || !f.serving())
+                    .map(|(k, _)| *k);
+                let removed = stale.and_then(|k| table.files.remove(&k));
+                if removed.is_some() {
+                    table.len -= 1;
+                }
+                removed
+            };
+            // Released outside the lock: closing may sleep.
+            match removed {
+                Some(file) => drop(file),
+                None => break,
+            }
+        }
+    }
+
+    /// Records what a request's outcome shows about this client, and says
+    /// so in the kernel log when that changed.
+    pub(crate) fn note(&self, outcome: Result<(), DeclineReason>) {
+        let Some(state) = PathState::shown_by(outcome) else {
+            return;
+        };
+        if self.path.load(Ordering::Relaxed) == state.code() {
+            return;
+        }
+        let previous = PathState::from_code(self.path.swap(state.code(), Ordering::Relaxed));
+        if previous == state {
+            return;
+        }
+        let (server, version) = self.server();
+        let onoff = if state.is_local() { "on" } else { "off" };
+        pr_info!(
+            "LOCALIO {onoff} for server {server} (NFSv{version}): {}\n",
+            state.why()
+        );
+    }
+
+    /// The server's name and the NFS version, for the log and statistics.
+    pub(crate) fn server(&self) -> (&CStr, u32) {
+        let clp = self.nfs_client.as_ptr();
+        // SAFETY: `clp` is live (see the `Send` impl); the name is a
+        // NUL-terminated string owned by it and never changed.
+        let name = unsafe { CStr::from_char_ptr(glue::localio_rs_client_server(clp).cast()) };
+        // SAFETY: As above.
+        let version = unsafe { glue::localio_rs_client_nfs_version(clp) };
+        (name, version)
+    }
+
+    /// Files this client holds open now.
+    pub(crate) fn open_files(&self) -> usize {
+        self.table.lock().len
+    }
+}
+
+/// Every client LOCALIO has seen, by `nfs_client` address.
+#[pin_data]
+pub(crate) struct Clients {
+    #[pin]
+    map: SpinLock<RBTree<usize, Arc<Client>>>,
+}
+
+impl Clients {
+    /// No clients yet.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            map <- new_spinlock!(RBTree::new(), "localio_rs::Clients::map"),
+        })
+    }
+
+    /// The state of `clp`, created on its first request.
+    ///
+    /// # Safety
+    ///
+    /// `clp` must be a live `nfs_client` that nfs.ko's `client_release`
+    /// hook reports (through [`Clients::remove`]) before it is freed.
+    pub(crate) unsafe fn get_or_add(&self, clp: *mut glue::NfsClient) -> Option<Arc<Client>> {
+        let id = clp as usize;
+        if let Some(client) = self.map.lock().get(&id) {
+            return Some(client.clone());
+        }
+        let nfs_client = NonNull::new(clp)?;
+        let client = Arc::pin_init(
+            pin_init!(Client {
+                nfs_client,
+                counters: Counters::new(),
+                path: AtomicU8::new(PathState::Unknown.code()),
+                table <- new_spinlock!(
+                    FileTable { files: RBTree::new(), len: 0 },
+                    "localio_rs::Client::table"
+                ),
+            }),
+            GFP_KERNEL,
+        )
+        .ok()?;
+        let node = RBTreeNode::new(id, client.clone(), GFP_KERNEL).ok()?;
+        let mut map = self.map.lock();
+        if let Some(raced) = map.get(&id) {
+            return Some(raced.clone());
+        }
+        map.insert(node);
+        Some(client)
+    }
+
+    /// Forgets the client at address `id` and lets go of its files.
+    pub(crate) fn remove(&self, id: usize) {
+        let removed = self.map.lock().remove(&id);
+        // Released outside the lock: closing files may sleep.
+        drop(removed);
+    }
+
+    /// Runs [`Client::reap`] on every client.
+    pub(crate) fn reap(&self) {
+        let now = now_ns();
+        let mut next = 0usize;
+        loop {
+            let client = {
+                let mut map = self.map.lock();
+                match map.cursor_lower_bound(&next) {
+                    Some(cursor) => cursor.current().1.clone(),
+                    None => break,
+                }
+            };
+            client.reap(now);
+            match (client.nfs_client.as_ptr() as usize).checked_add(1) {
+                Some(n) => next = n,
+                None => break,
+            }
+        }
+    }
+
+    /// Calls `f` on every client, under the registry lock: `f` must not
+    /// sleep.
+    pub(crate) fn for_each<E>(&self, mut f: impl FnMut(&Client) -> Result<(), E>) -> Result<(), E> {
+        let map = self.map.lock();
+        for client in map.values() {
+            f(client)?;
+        }
+        Ok(())
+    }
+}
