@@ -163,16 +163,40 @@ nfsd_stops_promptly() {
 	timeout 60 rpc.nfsd 0 || return 1
 	t1=$(date +%s)
 	say "rpc.nfsd 0 with files held took $((t1 - t0)) s"
-	# A write while nfsd is down: not local; its RPC waits for nfsd.
-	dd if="$WORK/ref" of="$MNT/on3/held" bs=1M count=1 oflag=direct status=none &
-	sleep 2
 	rpc.nfsd -V 3 -V 4.2 4
-	wait $!
 	[ $((t1 - t0)) -le 10 ]
 }
 check "nfsd stops within 10 s while LOCALIO holds files open" nfsd_stops_promptly
-check "the kernel log said LOCALIO went off while nfsd was down" \
-	test "$(log_count_since "$mark" "LOCALIO off for server 127.0.0.1 (NFSv3)")" -ge 1
+# A direct write on a file opened before nfsd stopped reaches the provider
+# while nfsd is down (an open would wait for nfsd in its GETATTR first).
+write_while_nfsd_down() {
+	local pid rc=0
+	rm -f "$WORK/opened" "$WORK/go"
+	python3 - "$MNT/on3/held" "$WORK" <<-'PY' &
+	import mmap, os, sys, time
+	fd = os.open(sys.argv[1], os.O_WRONLY | os.O_DIRECT)
+	open(sys.argv[2] + "/opened", "w").close()
+	while not os.path.exists(sys.argv[2] + "/go"):
+	    time.sleep(0.1)
+	buf = mmap.mmap(-1, 1 << 20)
+	buf.write(b"x" * (1 << 20))
+	sys.exit(0 if os.write(fd, buf) == 1 << 20 else 1)
+	PY
+	pid=$!
+	while [ ! -e "$WORK/opened" ]; do sleep 0.1; done
+	sleep 3    # the file LOCALIO held goes idle
+	rpc.nfsd 0
+	touch "$WORK/go"
+	sleep 2
+	rpc.nfsd -V 3 -V 4.2 4
+	wait "$pid" || rc=$?
+	[ $rc -eq 0 ] && [ "$(head -c 1M "$EXPORT/held" | tr -d x | wc -c)" -eq 0 ]
+}
+d0=$(counter declined_nfsd_down)
+check "a write while nfsd is down waits for nfsd and lands intact" write_while_nfsd_down
+check "it was declined because nfsd was down" test "$(counter declined_nfsd_down)" -gt "$d0"
+check "the kernel log said LOCALIO went off because nfsd was not serving" \
+	test "$(log_count_since "$mark" "LOCALIO off for server 127.0.0.1 (NFSv3): nfsd is not serving")" -ge 1
 restart_safe() {
 	local pid rc=0
 	dd if="$WORK/ref" of="$MNT/on3/restart" bs=1M oflag=direct status=none &
@@ -207,19 +231,17 @@ nfs_umount_all
 # --- unmount and unload while busy or holding files ------------------------
 nfs_mount 3 busy localio=on
 umount_while_busy() {
-	local pid rc=0
-	( for i in 1 2 3; do
-		dd if="$WORK/ref" of="$MNT/busy/f$i" bs=1M oflag=direct status=none || exit 1
-	done ) &
+	local pid rc=0 want
+	want=$(cat "$WORK/ref" "$WORK/ref" "$WORK/ref" "$WORK/ref" | md5sum | cut -d' ' -f1)
+	cat "$WORK/ref" "$WORK/ref" "$WORK/ref" "$WORK/ref" |
+		dd of="$MNT/busy/f" bs=1M iflag=fullblock oflag=direct status=none &
 	pid=$!
-	sleep 1
+	sleep 0.5
 	if umount "$MNT/busy" 2>/dev/null; then say "umount during I/O succeeded"; rc=1; fi
 	umount -l "$MNT/busy" || rc=1
 	wait "$pid" || { say "writer failed after the lazy unmount"; rc=1; }
-	for i in 1 2 3; do
-		[ "$(cold_sum "$EXPORT/f$i")" = "$ref" ] || { say "f$i differs"; rc=1; }
-	done
-	rm -f "$EXPORT"/f[123]
+	[ "$(cold_sum "$EXPORT/f")" = "$want" ] || { say "data differs"; rc=1; }
+	rm -f "$EXPORT/f"
 	return $rc
 }
 check "unmount during localio=on I/O: refused, lazy unmount lets the I/O finish intact" umount_while_busy
@@ -241,6 +263,24 @@ modules_load
 b0=$(local_bytes)
 dd if="$WORK/ref" of="$MNT/on3/held" bs=1M count=4 oflag=direct status=none
 check "reloaded modules serve the same mount locally again" test "$(local_bytes)" -gt "$b0"
+# Without the shim: declined, and the log says why, once; back when it is.
+mark=$(log_mark)
+shim_gone_and_back() {
+	local i n0
+	for i in $(seq 10); do
+		rmmod localio_rs_nfsd_shim 2>/dev/null && break    # files idle first
+		sleep 1
+	done
+	lsmod | grep -q '^localio_rs_nfsd_shim ' && { say "shim still in use"; return 1; }
+	n0=$(counter declined_no_shim)
+	dd if="$WORK/ref" of="$MNT/on3/held" bs=1M count=4 oflag=direct status=none
+	[ "$(counter declined_no_shim)" -ge $((n0 + 4)) ] || { say "not declined as no_shim"; return 1; }
+	insmod "$shim_ko"
+	dd if="$WORK/ref" of="$MNT/on3/held" bs=1M count=4 oflag=direct status=none
+	[ "$(log_count_since "$mark" "LOCALIO off for server 127.0.0.1 (NFSv3): localio_rs_nfsd_shim is not loaded")" -eq 1 ] &&
+		[ "$(log_count_since "$mark" "LOCALIO on for server 127.0.0.1 (NFSv3)")" -eq 1 ]
+}
+check "shim unloaded: declined as no_shim, logged once, LOCALIO back with it" shim_gone_and_back
 
 say "client counters:"; sed 's/^/#   /' "$STATS"
 nfs_umount_all
