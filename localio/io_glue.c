@@ -16,7 +16,6 @@
 #include <linux/bvec.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
-#include <linux/iversion.h>
 #include <linux/module.h>
 #include <linux/nfs_common.h>
 #include <linux/nfs_fs.h>
@@ -337,77 +336,17 @@ long localio_rs_io_result(struct localio_rs_io *io)
 	return io->result;
 }
 
-/* The client-side write verifier: nfs.ko's per-client pseudo boot time. */
-static void io_copy_verifier(struct nfs_client *clp, struct nfs_writeverf *verf,
-			     enum nfs3_stable_how how)
-{
-	u32 *data = (u32 *)verf->verifier.data;
-	int seq = 0;
-
-	do {
-		read_seqbegin_or_lock(&clp->cl_boot_lock, &seq);
-		data[0] = (u32)clp->cl_nfssvc_boot.tv_sec;
-		data[1] = (u32)clp->cl_nfssvc_boot.tv_nsec;
-	} while (need_seqretry(&clp->cl_boot_lock, seq));
-	done_seqretry(&clp->cl_boot_lock, seq);
-	verf->committed = how;
-}
-
-/* A failed local write may have lost unstable data: change the verifier. */
-static void io_reset_verifier(struct nfs_client *clp)
-{
-	write_seqlock(&clp->cl_boot_lock);
-	ktime_get_real_ts64(&clp->cl_nfssvc_boot);
-	write_sequnlock(&clp->cl_boot_lock);
-}
-
-/* Post-op attributes from the lower file, as nfsd would return them. */
-static void io_fill_fattr(struct localio_rs_io *io, struct nfs_fattr *fattr,
-			  int version)
-{
-	u32 mask = STATX_BASIC_STATS;
-	struct kstat stat;
-
-	if (!fattr)
-		return;
-	if (version == 4)
-		mask |= STATX_BTIME | STATX_CHANGE_COOKIE;
-	if (vfs_getattr(&io->file->f_path, &stat, mask, AT_STATX_SYNC_AS_STAT))
-		return;
-	fattr->valid = NFS_ATTR_FATTR_FILEID | NFS_ATTR_FATTR_CHANGE |
-		       NFS_ATTR_FATTR_SIZE | NFS_ATTR_FATTR_ATIME |
-		       NFS_ATTR_FATTR_MTIME | NFS_ATTR_FATTR_CTIME |
-		       NFS_ATTR_FATTR_SPACE_USED;
-	fattr->fileid = stat.ino;
-	fattr->size = stat.size;
-	fattr->atime = stat.atime;
-	fattr->mtime = stat.mtime;
-	fattr->ctime = stat.ctime;
-	if (version == 4 && (stat.result_mask & STATX_CHANGE_COOKIE))
-		fattr->change_attr = stat.change_cookie;
-	else
-		fattr->change_attr = time_to_chattr(&stat.ctime);
-	fattr->du.nfs3.used = stat.blocks << 9;
-}
-
+/*
+ * Results as the built-in path (and so nfsd) reports them: nfs.ko's
+ * nfs_localio_*() helpers do the short-write, verifier and attribute
+ * bookkeeping; the errno is the one nfsd's reply would have carried.
+ */
 static void io_finish_pgio(struct localio_rs_io *io, long result)
 {
 	struct nfs_pgio_header *hdr = io_hdr(io);
-	struct nfs_client *clp = NFS_SERVER(hdr->inode)->nfs_client;
-	int version = NFS_PROTO(hdr->inode)->version;
 
-	if (io->kind == LOCALIO_RS_WRITE && result >= 0 &&
-	    result < hdr->args.count) {
-		/*
-		 * Short write: what was written is good, the rest fails with
-		 * ENOSPC from where it stopped, as nfs_pgio_result() accounts.
-		 */
-		hdr->mds_offset += result;
-		hdr->args.offset += result;
-		hdr->args.pgbase += result;
-		hdr->args.count -= result;
-		result = -ENOSPC;
-	}
+	if (io->kind == LOCALIO_RS_WRITE)
+		result = nfs_localio_write_result(hdr, result);
 	if (result >= 0) {
 		hdr->res.count = result;
 		hdr->res.op_status = NFS4_OK;
@@ -425,25 +364,24 @@ static void io_finish_pgio(struct localio_rs_io *io, long result)
 						   result < 0 ? 0 : result,
 						   i_size_read(file_inode(io->file)));
 	} else {
-		if (result < 0)
-			io_reset_verifier(clp);
-		else
-			io_copy_verifier(clp, hdr->res.verf, hdr->args.stable);
-		io_fill_fattr(io, hdr->res.fattr, version);
+		if (result >= 0)
+			nfs_localio_set_verifier(hdr->inode, hdr->res.verf,
+						 hdr->args.stable);
+		nfs_localio_set_fattr(hdr, io->file);
 	}
 }
 
 static void io_finish_commit(struct localio_rs_io *io, long result)
 {
 	struct nfs_commit_data *data = io_commit(io);
-	struct nfs_client *clp = NFS_SERVER(data->inode)->nfs_client;
 
 	if (result >= 0) {
-		io_copy_verifier(clp, data->res.verf, NFS_FILE_SYNC);
+		nfs_localio_set_verifier(data->inode, data->res.verf,
+					 NFS_FILE_SYNC);
 		data->res.op_status = NFS4_OK;
 		data->task.tk_status = 0;
 	} else {
-		io_reset_verifier(clp);
+		nfs_localio_reset_verifier(data->inode);
 		result = localio_rs_client_errno(result);
 		data->res.op_status = nfs_localio_errno_to_nfs4_stat(result);
 		data->task.tk_status = result;
