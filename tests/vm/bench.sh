@@ -5,6 +5,11 @@
 # also as a ratio to the XFS-direct figure. Not a test: no thresholds.
 # Run by tests/vm/guest.sh; `make bench` on the host.
 #
+# TCG's speed drifts during a run, so the modes are interleaved: for each
+# workload, BENCH_ROUNDS rounds each run every mode once, on the same file
+# (all modes reach the same XFS file), and the table shows the median
+# round with the spread (min-max) below it.
+#
 #   xfs         fio on the exported XFS filesystem itself (the limit)
 #   off         NFSv3 localio=off: loopback RPC to nfsd
 #   c           no option: built-in C LOCALIO, buffered on the server
@@ -15,8 +20,10 @@ set -uo pipefail
 
 SIZE_MB=${BENCH_SIZE_MB:-256}
 [ -n "$SIZE_MB" ] || SIZE_MB=256
-RUNTIME=${BENCH_RUNTIME:-5}
-[ -n "$RUNTIME" ] || RUNTIME=5
+RUNTIME=${BENCH_RUNTIME:-4}
+[ -n "$RUNTIME" ] || RUNTIME=4
+ROUNDS=${BENCH_ROUNDS:-3}
+[ -n "$ROUNDS" ] || ROUNDS=3
 out=$RESULTS/bench
 mkdir -p "$out"
 rm -f "$out"/*.json
@@ -45,49 +52,61 @@ mode_dir() {
 	esac
 }
 
-for mode in "${modes[@]}"; do
-	[ "$mode" = c-odirect ] && echo Y >"$odirect" || echo N >"$odirect"
-	dir=$(mode_dir "$mode")
-	for w in "${workloads[@]}"; do
-		name=${w%%|*}
-		args=${w#*|}
-		rm -f "$dir/bench.$name"
-		drop_caches
-		say "fio $name on $mode"
-		# shellcheck disable=SC2086
-		fio --name="$name" --filename="$dir/bench.$name" --size=${SIZE_MB}M \
-			$args --output-format=json --output="$out/$mode.$name.json" >/dev/null 2>&1 ||
-			say "fio $name on $mode failed"
-		rm -f "$dir/bench.$name"
+for w in "${workloads[@]}"; do
+	name=${w%%|*}
+	args=${w#*|}
+	file=bench.$name
+	for round in $(seq "$ROUNDS"); do
+		for mode in "${modes[@]}"; do
+			[ "$mode" = c-odirect ] && echo Y >"$odirect" || echo N >"$odirect"
+			drop_caches
+			say "fio $name on $mode, round $round"
+			# shellcheck disable=SC2086
+			fio --name="$name" --filename="$(mode_dir "$mode")/$file" \
+				--size=${SIZE_MB}M $args --output-format=json \
+				--output="$out/$mode.$name.$round.json" >/dev/null 2>&1 ||
+				say "fio $name on $mode failed"
+		done
 	done
+	rm -f "$EXPORT/$file"
 done
 echo N >"$odirect"
 
-/usr/bin/python3 - "$out" "$SIZE_MB" "$RUNTIME" "${modes[*]}" "${workloads[@]%%|*}" <<'PY' | tee "$out/table.txt"
-import json, os, sys
-out, size, runtime, modes, workloads = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split(), sys.argv[5:]
-def figure(mode, name):
+/usr/bin/python3 - "$out" "$SIZE_MB" "$RUNTIME" "$ROUNDS" "${modes[*]}" "${workloads[@]%%|*}" <<'PY' | tee "$out/table.txt"
+import json, os, statistics, sys
+out, size, runtime, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+modes, workloads = sys.argv[5].split(), sys.argv[6:]
+def figure(mode, name, r):
     try:
-        job = json.load(open(os.path.join(out, f"{mode}.{name}.json")))["jobs"][0]
+        job = json.load(open(os.path.join(out, f"{mode}.{name}.{r}.json")))["jobs"][0]
     except (OSError, ValueError, KeyError, IndexError):
         return None
     side = job["write"] if "write" in name else job["read"]
     return side["iops"] if "4k" in name else side["bw"] / 1024.0
+def runs(mode, name):
+    return [v for v in (figure(mode, name, r) for r in range(1, rounds + 1)) if v is not None]
 print(f"fio, {size} MiB file, {runtime} s per time-based job, NFSv3 over 127.0.0.1,")
-print("XFS on a RAM disk, QEMU TCG guest with 2 vCPUs.")
+print(f"XFS on a RAM disk, QEMU TCG guest with 2 vCPUs; median of {rounds} interleaved rounds.")
 print("MiB/s for 1M workloads, IOPS for 4k; (x) = ratio to the xfs column.\n")
 print(f"{'workload':<22}" + "".join(f"{m:>18}" for m in modes))
 for name in workloads:
-    base = figure("xfs", name)
+    base = runs("xfs", name)
+    base = statistics.median(base) if base else None
     row = f"{name:<22}"
     for m in modes:
-        v = figure(m, name)
-        if v is None:
+        v = runs(m, name)
+        if len(v) < rounds:
             row += f"{'failed':>18}"
-        elif base:
-            row += f"{v:>10.0f} ({v / base:4.2f})"
-        else:
-            row += f"{v:>18.0f}"
+            continue
+        v = statistics.median(v)
+        row += f"{v:>10.0f} ({v / base:4.2f})" if base else f"{v:>18.0f}"
+    print(row)
+print("\nspread across rounds (min-max):")
+for name in workloads:
+    row = f"{name:<22}"
+    for m in modes:
+        v = runs(m, name)
+        row += f"{(f'{min(v):.0f}-{max(v):.0f}' if v else '-'):>18}"
     print(row)
 PY
 nfs_umount_all
