@@ -75,10 +75,14 @@ void nfs_local_probe(struct nfs_client *clp);
 int localio_rs_glue_register(void);
 void localio_rs_glue_unregister(void);
 int localio_rs_io_describe(void *req, u32 kind, struct localio_rs_facts *facts);
+/* Opens the file @req needs through the shim (holds the shim module). */
 int localio_rs_file_open(void *req, u32 kind,
 			 struct localio_rs_opened_file *opened);
+/* Whether nfsd still serves the file's net; never sleeps. */
 bool localio_rs_file_serving(struct localio_rs_file *file);
+/* Drops the nfsd_file, nfsd's net reference, the shim, the cred; sleeps. */
 void localio_rs_file_release(struct localio_rs_file *file);
+/* The server's name and NFS major version, fixed for @clp's life. */
 const char *localio_rs_client_server(struct nfs_client *clp);
 u32 localio_rs_client_nfs_version(struct nfs_client *clp);
 struct localio_rs_io *localio_rs_io_prepare(void *req, u32 kind,
@@ -93,8 +97,8 @@ void localio_rs_io_finish(struct localio_rs_io *io, long result);
 /* Implemented in Rust, called from C. */
 int localio_rs_offer(void *req, u32 kind, const struct rpc_call_ops *call_ops,
 		     bool sync);
-void localio_rs_client_gone(void *clp);
-void localio_rs_reap(void);
+void localio_rs_client_gone(void *clp);	/* nfs.ko's client_release */
+void localio_rs_reap(void);			/* every LOCALIO_RS_REAP_INTERVAL */
 void localio_rs_io_completed(void *owner);
 int localio_rs_client_errno(long lower_errno);
 bool localio_rs_read_eof(u64 offset, u32 requested, u64 got, u64 size);

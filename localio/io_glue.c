@@ -40,13 +40,13 @@ struct localio_rs_file {
 struct localio_rs_io {
 	struct kiocb kiocb;
 	struct iov_iter iter;
-	struct bio_vec *bvec;
 	u32 kind;
 	void *req;	/* nfs_pgio_header or nfs_commit_data */
 	const struct rpc_call_ops *call_ops;
 	struct file *file;	/* the caller keeps its localio_rs_file alive */
 	void *owner;	/* the Rust work item, handed back on completion */
 	long result;
+	struct bio_vec bvec[];	/* over the request's pages; none for COMMIT */
 };
 
 static struct nfs_pgio_header *io_hdr(struct localio_rs_io *io)
@@ -226,45 +226,33 @@ u32 localio_rs_client_nfs_version(struct nfs_client *clp)
 	return clp->rpc_ops->version;
 }
 
-static void io_free(struct localio_rs_io *io)
-{
-	kfree(io->bvec);
-	kfree(io);
-}
-
 struct localio_rs_io *localio_rs_io_prepare(void *req, u32 kind,
 					    const struct rpc_call_ops *call_ops,
 					    struct localio_rs_file *lf)
 {
+	struct nfs_pgio_header *hdr = req;
+	unsigned int i, npages = 0;
 	struct localio_rs_io *io;
-	unsigned int i;
 
-	io = kzalloc(sizeof(*io), GFP_NOIO);
+	if (kind != LOCALIO_RS_COMMIT)
+		npages = hdr->page_array.npages;
+	/* One allocation per request: the bio_vec array comes with it. */
+	io = kzalloc(struct_size(io, bvec, npages), GFP_NOIO);
 	if (!io)
 		return NULL;
 	io->req = req;
 	io->kind = kind;
 	io->call_ops = call_ops;
 	io->file = lf->file;
-	if (kind != LOCALIO_RS_COMMIT) {
-		struct nfs_pgio_header *hdr = req;
-
-		io->bvec = kmalloc_array(hdr->page_array.npages,
-					 sizeof(*io->bvec), GFP_NOIO);
-		if (!io->bvec) {
-			kfree(io);
-			return NULL;
-		}
-		for (i = 0; i < hdr->page_array.npages; i++)
-			bvec_set_page(&io->bvec[i], hdr->page_array.pagevec[i],
-				      PAGE_SIZE, 0);
-	}
+	for (i = 0; i < npages; i++)
+		bvec_set_page(&io->bvec[i], hdr->page_array.pagevec[i],
+			      PAGE_SIZE, 0);
 	return io;
 }
 
 void localio_rs_io_abort(struct localio_rs_io *io)
 {
-	io_free(io);
+	kfree(io);
 }
 
 void localio_rs_io_set_owner(struct localio_rs_io *io, void *owner)
@@ -398,7 +386,7 @@ void localio_rs_io_finish(struct localio_rs_io *io, long result)
 		io_finish_commit(io, result);
 	else
 		io_finish_pgio(io, result);
-	io_free(io);
+	kfree(io);
 	if (kind == LOCALIO_RS_COMMIT)
 		nfs_localio_provider_commit_done(req, call_ops);
 	else
