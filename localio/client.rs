@@ -127,7 +127,6 @@ mod glue {
         pub(crate) dio_offset: u32,
     }
 
-
     extern "C" {
         pub(crate) fn localio_rs_glue_register() -> c_int;
         pub(crate) fn localio_rs_glue_unregister();
