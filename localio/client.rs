@@ -91,6 +91,9 @@ mod glue {
         pub(crate) fh: [u8; FH_MAX],
     }
 
+    // The C side checks the same size (`BUILD_BUG_ON` in io_glue.c).
+    kernel::static_assert!(core::mem::size_of::<FileKey>() == 8 + 4 + 4 + FH_MAX);
+
     /// `struct localio_rs_facts`.
     #[repr(C)]
     pub(crate) struct Facts {

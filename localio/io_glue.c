@@ -145,13 +145,15 @@ int localio_rs_io_describe(void *req, u32 kind, struct localio_rs_facts *facts)
 {
 	struct io_request r;
 
+	BUILD_BUG_ON(sizeof(r.fh->data) != LOCALIO_RS_FH_MAX);
+	BUILD_BUG_ON(sizeof(facts->key) != 8 + 4 + 4 + LOCALIO_RS_FH_MAX);
 	io_request(req, kind, &r, facts);
 	facts->client = r.clp;
-	/* Padding and the unused tail of fh[] are part of the compared key. */
+	/* The unused tail of fh[] is part of the compared key. */
 	memset(&facts->key, 0, sizeof(facts->key));
 	facts->key.cred = r.cred;
 	facts->key.mode = (__force u32)r.mode;
-	facts->key.fh_len = min_t(u32, r.fh->size, LOCALIO_RS_FH_MAX);
+	facts->key.fh_len = min_t(u32, r.fh->size, sizeof(facts->key.fh));
 	memcpy(facts->key.fh, r.fh->data, facts->key.fh_len);
 
 	/* nfs.ko's LOCALIO handshake (UUID_IS_LOCAL) found nfsd in this kernel */
