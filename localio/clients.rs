@@ -5,8 +5,8 @@
 //! kernel log was last told about it.
 //!
 //! Opening a file through nfsd verifies the filehandle and the caller's
-//! access, and per request that was the fixed cost that limited small I/O.
-//! So a client keeps each file it opened, keyed by the caller's
+//! access; done per request, that is a fixed cost on every I/O, which
+//! small I/O feels most. So a client keeps each file it opened, keyed by the caller's
 //! credentials, the open mode and the filehandle, and lets go of it when
 //!
 //! - it has been idle for [`FILE_IDLE_NS`] (the reaper, every second);
