@@ -311,9 +311,15 @@ long localio_rs_io_submit(struct localio_rs_io *io)
 			io->kiocb.ki_flags |= IOCB_DSYNC;
 		else if (hdr->args.stable == NFS_FILE_SYNC)
 			io->kiocb.ki_flags |= IOCB_DSYNC | IOCB_SYNC;
-		file_start_write(io->file);
+		/*
+		 * Freeze protection is held until the write completes, as
+		 * aio does: a freeze must wait for our in-flight direct
+		 * writes. @io may be gone as soon as ->write_iter() has
+		 * queued the I/O; localio_rs_io_finish() ends the write.
+		 */
+		io->kiocb.ki_flags |= IOCB_WRITE;
+		kiocb_start_write(&io->kiocb);
 		ret = io->file->f_op->write_iter(&io->kiocb, &io->iter);
-		file_end_write(io->file);
 	} else {
 		ret = io->file->f_op->read_iter(&io->kiocb, &io->iter);
 	}
@@ -388,6 +394,8 @@ void localio_rs_io_finish(struct localio_rs_io *io, long result)
 		io_finish_commit(io, result);
 	else
 		io_finish_pgio(io, result);
+	if (io->kiocb.ki_flags & IOCB_WRITE)
+		kiocb_end_write(&io->kiocb);
 	kfree(io);
 	if (kind == LOCALIO_RS_COMMIT)
 		nfs_localio_provider_commit_done(req, call_ops);
