@@ -32,7 +32,7 @@ KMAKE := $(MAKE) -C $(KDIR_NOW) M=$(TOP) LLVM=-19 RUSTC=/usr/bin/rustc \
 	RUSTFMT=/usr/bin/rustfmt CLIPPY_DRIVER=/usr/bin/clippy-driver
 
 RUST_SOURCES := $(wildcard $(TOP)/localio/*.rs $(TOP)/nfsd_shim/*.rs \
-	$(TOP)/workqueue/*.rs)
+	$(TOP)/workqueue/*.rs $(TOP)/tests/host/*.rs)
 # Our C, not what modpost generates next to it (*.mod.c).
 C_SOURCES := $(filter-out %.mod.c,$(wildcard $(TOP)/localio/*.[ch] \
 	$(TOP)/nfsd_shim/*.[ch]))

@@ -29,7 +29,7 @@ pub mod policy;
 #[path = "../workqueue/mod.rs"]
 pub mod workqueue;
 
-use clients::{Client, Clients, OpenFile};
+use clients::{Client, Clients, FileInUse, OpenFile};
 use kernel::sync::Arc;
 use policy::{Counters, DeclineReason, Request, RequestKind};
 use workqueue::{IoQueue, TaskFlagsScope};
@@ -240,8 +240,9 @@ struct IoWork {
     io: IoHandle,
     kind: RequestKind,
     submitted: AtomicBool,
-    /// The file `io` reads or writes, kept open until the request is done.
-    file: Arc<OpenFile>,
+    /// The file `io` reads or writes, kept open (and busy) until the
+    /// request is done.
+    file: FileInUse,
     client: Arc<Client>,
 }
 
@@ -394,7 +395,7 @@ unsafe fn accept(
             io: IoHandle(io),
             kind,
             submitted: AtomicBool::new(false),
-            file,
+            file: FileInUse::new(file),
             client: client.clone(),
         }),
         GFP_KERNEL,

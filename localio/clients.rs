@@ -6,10 +6,12 @@
 //!
 //! Opening a file through nfsd verifies the filehandle and the caller's
 //! access; done per request, that is a fixed cost on every I/O, which
-//! small I/O feels most. So a client keeps each file it opened, keyed by the caller's
-//! credentials, the open mode and the filehandle, and lets go of it when
+//! small I/O feels most. So a client keeps each file it opened, keyed by
+//! the caller's credentials, the open mode and the filehandle, and lets go
+//! of it when
 //!
-//! - it has been idle for [`FILE_IDLE_NS`] (the reaper, every second);
+//! - no request has used it for [`FILE_IDLE_NS`], counted from when the
+//!   last one finished (the reaper, every second);
 //! - nfsd stops serving the file's network namespace: nfsd's shutdown waits
 //!   for every file we hold, so both the next request and the reaper check;
 //! - the `nfs_client` goes away (nfs.ko's `client_release` hook), or the
@@ -21,7 +23,7 @@
 
 use core::ffi::c_void;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
 use kernel::{
     new_spinlock,
     prelude::*,
@@ -32,7 +34,7 @@ use kernel::{
 };
 
 use crate::glue;
-use crate::policy::{idle_expired, Counters, DeclineReason, DioAlignment, PathState, RequestKind};
+use crate::policy::{file_reapable, Counters, DeclineReason, DioAlignment, PathState, RequestKind};
 
 /// How long an unused file stays open.
 pub(crate) const FILE_IDLE_NS: u64 = 2_000_000_000;
@@ -54,7 +56,10 @@ fn now_ns() -> u64 {
 pub(crate) struct OpenFile {
     raw: NonNull<glue::File>,
     dio: DioAlignment,
+    /// When a request last started or finished with the file.
     last_used_ns: AtomicU64,
+    /// Requests using the file now (see [`FileInUse`]).
+    in_flight: AtomicU32,
 }
 
 // SAFETY: The C object is immutable after open and may be used and released
@@ -90,6 +95,7 @@ impl OpenFile {
                 offset: opened.dio_offset,
             },
             last_used_ns: AtomicU64::new(now_ns()),
+            in_flight: AtomicU32::new(0),
         };
         // On failure `file` is dropped, which releases it.
         Arc::new(file, GFP_KERNEL).map_err(|_| DeclineReason::NoMemory)
@@ -112,7 +118,35 @@ impl OpenFile {
     }
 
     fn idle(&self, now: u64) -> bool {
-        idle_expired(self.last_used_ns.load(Ordering::Relaxed), now, FILE_IDLE_NS)
+        file_reapable(
+            self.in_flight.load(Ordering::Relaxed),
+            self.last_used_ns.load(Ordering::Relaxed),
+            now,
+            FILE_IDLE_NS,
+        )
+    }
+
+    fn touch(&self) {
+        self.last_used_ns.store(now_ns(), Ordering::Relaxed);
+    }
+}
+
+/// One request's use of an [`OpenFile`], from acceptance until it is
+/// finished: keeps the file open and, however long the I/O takes, never
+/// idle; the idle time counts from when the last request let go.
+pub(crate) struct FileInUse(Arc<OpenFile>);
+
+impl FileInUse {
+    pub(crate) fn new(file: Arc<OpenFile>) -> Self {
+        file.in_flight.fetch_add(1, Ordering::Relaxed);
+        Self(file)
+    }
+}
+
+impl Drop for FileInUse {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -162,7 +196,7 @@ impl Client {
         let cached = self.table.lock().files.get(key).cloned();
         if let Some(file) = cached {
             if file.serving() {
-                file.last_used_ns.store(now_ns(), Ordering::Relaxed);
+                file.touch();
                 self.counters.file_reuse();
                 totals.file_reuse();
                 return Ok(file);

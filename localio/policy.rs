@@ -247,6 +247,13 @@ pub fn idle_expired(last_used: u64, now: u64, idle: u64) -> bool {
     now.checked_sub(last_used).is_some_and(|age| age >= idle)
 }
 
+/// Whether a cached open file may be let go for being idle: no I/O of it
+/// is in flight, and the last one ended (or started) `idle` ago. A slow
+/// request keeps its file cached however long it takes.
+pub fn file_reapable(in_flight: u32, last_used: u64, now: u64, idle: u64) -> bool {
+    in_flight == 0 && idle_expired(last_used, now, idle)
+}
+
 /// How LOCALIO last fared for one NFS client, as far as the client as a
 /// whole is concerned. The kernel log says so each time it changes, once
 /// per change, not per request.

@@ -216,6 +216,16 @@ mod tests {
     }
 
     #[test]
+    fn files_with_io_in_flight_are_never_idle() {
+        let idle = 2_000_000_000;
+        assert!(file_reapable(0, 100, 100 + idle, idle));
+        assert!(!file_reapable(0, 100, 100 + idle - 1, idle));
+        // However long a request takes, its file stays cached meanwhile.
+        assert!(!file_reapable(1, 100, u64::MAX, idle));
+        assert!(!file_reapable(u32::MAX, 100, 100 + idle, idle));
+    }
+
+    #[test]
     fn only_client_wide_outcomes_change_the_path_state() {
         assert_eq!(PathState::shown_by(Ok(())), Some(PathState::Local));
         assert_eq!(
@@ -238,7 +248,11 @@ mod tests {
             DeclineReason::Empty,
             DeclineReason::SyncCommit,
         ] {
-            assert_eq!(PathState::shown_by(Err(per_request)), None, "{per_request:?}");
+            assert_eq!(
+                PathState::shown_by(Err(per_request)),
+                None,
+                "{per_request:?}"
+            );
         }
         for state in [
             PathState::Unknown,
