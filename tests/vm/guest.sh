@@ -16,6 +16,10 @@ finish() {
 	exit "$rc"
 }
 
+# The host tells a guest that never got here (a failed boot) from a job
+# that failed.
+: >"$RESULTS/$job.started"
+
 if ! server_setup >"$RESULTS/$job.setup.log" 2>&1; then
 	cat "$RESULTS/$job.setup.log"
 	echo "guest setup failed"
