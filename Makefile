@@ -8,7 +8,8 @@
 #                        tree (no dependency install, no kernel build)
 #   make demo            boot the VM: a plain mount next to localio=on
 #   make test            everything CI runs: host tests, style, VM tests
-#   make bench           the benchmark table (in the VM)
+#   make bench           the benchmark table (in the VM, instruction clock)
+#   make profile         perf profile of one workload: WORKLOAD=... MODE=...
 #   make host-test       `cargo test` of the pure decision logic
 #   make rustfmtcheck    rustfmt check of the module sources
 #   make clippy          build the modules with CLIPPY=1
@@ -37,7 +38,7 @@ RUST_SOURCES := $(wildcard $(TOP)/localio/*.rs $(TOP)/nfsd_shim/*.rs \
 C_SOURCES := $(filter-out %.mod.c,$(wildcard $(TOP)/localio/*.[ch] \
 	$(TOP)/nfsd_shim/*.[ch]))
 
-.PHONY: all deps kernel modules clean demo test vm-test bench host-test \
+.PHONY: all deps kernel modules clean demo test vm-test bench profile host-test \
 	rustfmt rustfmtcheck clippy rust-analyzer checkpatch
 
 all: modules
@@ -88,6 +89,9 @@ vm-test: modules
 
 bench: modules
 	$(TOP)/tests/vm/run.sh bench
+
+profile: modules
+	$(TOP)/tests/vm/run.sh profile
 
 test: modules
 	$(TOP)/tests/run-all.sh

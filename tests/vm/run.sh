@@ -8,7 +8,20 @@
 #                            localio=on mount side by side
 #   tests/vm/run.sh test     the VM test suite (TAP, ends "N passed, N failed")
 #   tests/vm/run.sh bench    the benchmark table
+#   tests/vm/run.sh profile  perf profile of one benchmark workload
 #   VM_SCRIPT=f tests/vm/run.sh script   run f in the set-up guest (debugging)
+#
+# VM_CLOCK picks the guest's clock. `wall` (default for tests, demo and
+# scripts): guest time follows the host's. `icount` (default for bench and
+# profile): QEMU's instruction-count clock, `-icount shift=N,sleep=off`: the
+# guest clock advances 2^N ns (ICOUNT_SHIFT, default 3) per instruction any
+# vCPU executes, and idle time is skipped to the next timer, so timings in
+# the guest are instruction counts and repeat run to run. Guest time then
+# runs faster than wall time by a factor that depends on the load, so under
+# icount the guest-side job timeout (GUEST_JOB_TIMEOUT, guest seconds) is
+# stretched by ICOUNT_TIMEOUT_SCALE (default 20) and the run is bounded on
+# the host by VM_WALL_TIMEOUT (wall seconds; default GUEST_JOB_TIMEOUT
+# + 300).
 #
 # TCG is the default: on these machines KVM guests hang while decompressing
 # the kernel. VM_ACCEL=kvm uses KVM, but only after a short probe boot has
@@ -22,7 +35,7 @@ top=$(cd "$here/../.." && pwd)
 . "$top/scripts/toolchain.sh"
 
 job=${1:-test}
-case "$job" in demo|test|bench|probe|script) ;; *) die "unknown job '$job'";; esac
+case "$job" in demo|test|bench|profile|probe|script) ;; *) die "unknown job '$job'";; esac
 kdir=${KDIR:-$("$top/kernel/build.sh" --kdir)}
 [ -f "$kdir/arch/x86/boot/bzImage" ] || die "no kernel in $kdir: run make first"
 for ko in localio/localio_rs_client.ko nfsd_shim/localio_rs_nfsd_shim.ko; do
@@ -52,17 +65,34 @@ if [ "$accel" = kvm ]; then
 fi
 [ "$accel" = kvm ] || vng_args+=(--disable-kvm)
 
-guest_cmd="cd '$top' && RESULTS='$results' GUEST_JOB_TIMEOUT='${GUEST_JOB_TIMEOUT:-1500}' \
+case "$job" in bench|profile) clock=${VM_CLOCK:-icount};; *) clock=${VM_CLOCK:-wall};; esac
+guest_timeout=${GUEST_JOB_TIMEOUT:-1500}
+wall_timeout=${VM_WALL_TIMEOUT:-$(( guest_timeout + 300 ))}
+case "$clock" in
+wall) ;;
+icount)
+	[ "$accel" = tcg ] || die "VM_CLOCK=icount needs TCG (VM_ACCEL=tcg)"
+	shift_=${ICOUNT_SHIFT:-3}
+	vng_args+=(--qemu-opts=-icount "--qemu-opts=shift=$shift_,sleep=off")
+	guest_timeout=$(( guest_timeout * ${ICOUNT_TIMEOUT_SCALE:-20} ))
+	;;
+*) die "VM_CLOCK must be wall or icount, not '$clock'";;
+esac
+
+guest_cmd="cd '$top' && RESULTS='$results' GUEST_JOB_TIMEOUT='$guest_timeout' \
+VM_CLOCK='$clock' ICOUNT_SHIFT='${shift_:-}' \
 BENCH_SIZE_MB='${BENCH_SIZE_MB:-}' BENCH_RUNTIME='${BENCH_RUNTIME:-}' \
+BENCH_ROUNDS='${BENCH_ROUNDS:-}' BENCH_WORKLOADS='${BENCH_WORKLOADS:-}' \
+WORKLOAD='${WORKLOAD:-}' MODE='${MODE:-}' \
 SOAK='${SOAK:-0}' VM_TESTS='${VM_TESTS:-}' VM_SCRIPT='${VM_SCRIPT:-}' bash tests/vm/guest.sh '$job'"
 # vng's own exit status does not carry the guest job's: the guest writes it.
 # A guest that dies while booting under TCG (rare; seen once, silently, in
 # under 10 s) never starts the job: that boot is retried once, and said so.
 for attempt in 1 2; do
 	rm -f "$results/$job.started"
-	log "booting $(basename "$kdir") ($accel) for '$job'"
+	log "booting $(basename "$kdir") ($accel, $clock clock) for '$job'"
 	start=$(date +%s)
-	timeout --foreground $(( ${GUEST_JOB_TIMEOUT:-1500} + 300 )) \
+	timeout --foreground "$wall_timeout" \
 		vng "${vng_args[@]}" --exec "$guest_cmd" 2>&1 | tee "$results/$job.log" || true
 	log "VM job '$job' took $(( $(date +%s) - start )) s"
 	[ ! -e "$results/$job.started" ] || break

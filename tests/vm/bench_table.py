@@ -1,0 +1,132 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Prints the benchmark table from the per-run fio JSON and cost records
+that tests/vm/bench.sh leaves in its output folder.
+
+usage: bench_table.py OUT SIZE_MB RUNTIME ROUNDS CLOCK SHIFT "MODES" NAME...
+"""
+import json
+import os
+import statistics
+import sys
+
+out, size, runtime, rounds, clock, shift = sys.argv[1:7]
+rounds = int(rounds)
+modes = sys.argv[7].split()
+names = sys.argv[8:]
+
+
+def runs(mode, name):
+    """Per round: (figure, guest us per I/O, busy share, nfsd bytes per
+    byte moved, lower page-cache growth per byte moved)."""
+    result = []
+    for r in range(1, rounds + 1):
+        base = os.path.join(out, f"{mode}.{name}.{r}")
+        try:
+            with open(base + ".json") as f:
+                job = json.load(f)["jobs"][0]
+            with open(base + ".cost") as f:
+                cost = {k: int(v) for k, v in (kv.split("=") for kv in f.read().split())}
+        except (OSError, ValueError, KeyError, IndexError):
+            continue
+        side = job["write"] if "write" in name else job["read"]
+        if not side.get("total_ios"):
+            continue
+        moved = side["io_bytes"]
+        result.append((
+            side["iops"] if "4k" in name else side["bw"] / 1024.0,
+            side["runtime"] * 1000.0 / side["total_ios"],
+            cost["cpu_busy"] / cost["cpu_total"] if cost["cpu_total"] else 0.0,
+            cost["nfsd_bytes"] / moved,
+            cost["lower_cached"] / moved,
+        ))
+    return result
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def spread(values):
+    """(max - min) / median, in percent."""
+    m = median(values)
+    return 100.0 * (max(values) - min(values)) / m if m else 0.0
+
+
+table = {(m, n): runs(m, n) for m in modes for n in names}
+col = 18
+
+if clock == "icount":
+    ns = 2 ** int(shift or 3)
+    print(f"Clock: QEMU instruction count (icount shift={shift}, sleep=off): guest time")
+    print(f"advances {ns} ns per instruction executed on any vCPU; idle time is skipped.")
+else:
+    print("Clock: wall (plain TCG): figures swing between runs; compare within a run.")
+print(f"fio, {size} MiB file (written in full before round 1), {runtime} s of guest time")
+print(f"per time-based job, NFSv3 over 127.0.0.1, XFS on a RAM disk, 2 vCPUs;")
+print(f"median of {rounds} interleaved rounds.\n")
+
+print("Throughput: MiB/s for 1M workloads, IOPS for 4k; (x) = ratio to xfs.")
+print(f"{'workload':<22}" + "".join(f"{m:>{col}}" for m in modes))
+for n in names:
+    base = median([r[0] for r in table[("xfs", n)]])
+    row = f"{n:<22}"
+    for m in modes:
+        v = [r[0] for r in table[(m, n)]]
+        if len(v) < rounds:
+            row += f"{'failed':>{col}}"
+            continue
+        v = median(v)
+        row += f"{v:>10.0f} ({v / base:4.2f})" if base else f"{v:>{col}.0f}"
+    print(row)
+
+if clock == "icount":
+    print(f"\nGuest time per I/O, us: the instructions all vCPUs execute per I/O, "
+          f"x {2 ** int(shift or 3)} ns")
+    print(f"(1 us = {1000 // 2 ** int(shift or 3)} instructions; exact while some vCPU is busy, "
+          "idle gaps skipped);")
+else:
+    print("\nGuest time per I/O, us (wall clock: not a cost measure);")
+print("in brackets the share of CPU time busy (/proc/stat, all vCPUs).")
+print(f"{'workload':<22}" + "".join(f"{m:>{col}}" for m in modes))
+for n in names:
+    row = f"{n:<22}"
+    for m in modes:
+        rs = table[(m, n)]
+        if not rs:
+            row += f"{'-':>{col}}"
+            continue
+        us = median([r[1] for r in rs])
+        busy = median([r[2] for r in rs])
+        row += f"{us:>10.1f} ({100 * busy:3.0f}%)"
+    print(row)
+
+print("\nMiB through nfsd per GiB moved / MiB of lower-XFS page cache per GiB moved")
+print("(double caching on the server; for xfs the page cache is the file's own).")
+print(f"{'workload':<22}" + "".join(f"{m:>{col}}" for m in modes))
+for n in names:
+    row = f"{n:<22}"
+    for m in modes:
+        rs = table[(m, n)]
+        if not rs:
+            row += f"{'-':>{col}}"
+            continue
+        nfsd = 1024 * median([r[3] for r in rs])
+        cache = 1024 * median([r[4] for r in rs])
+        row += f"{nfsd:>9.0f} / {cache:<6.0f}"
+    print(row)
+
+print("\nRounds agree within (max-min)/median of throughput, percent:")
+print(f"{'workload':<22}" + "".join(f"{m:>{col}}" for m in modes))
+worst = 0.0
+for n in names:
+    row = f"{n:<22}"
+    for m in modes:
+        v = [r[0] for r in table[(m, n)]]
+        if len(v) < 2:
+            row += f"{'-':>{col}}"
+            continue
+        s = spread(v)
+        worst = max(worst, s)
+        row += f"{s:>{col - 1}.1f}%"
+    print(row)
+print(f"\nlargest spread between rounds: {worst:.1f}%")

@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The benchmark's workloads and modes, shared by tests/vm/bench.sh and
+# tests/vm/profile.sh so that a profile runs exactly what the table
+# measured. Sourced in the guest after lib.sh.
+#
+#   xfs         fio on the exported XFS filesystem itself (the limit)
+#   off         NFSv3 localio=off: loopback RPC to nfsd
+#   c           no option: built-in C LOCALIO, buffered on the server
+#   c-odirect   as c, with nfs.localio_O_DIRECT_semantics=Y
+#   on          NFSv3 localio=on: our provider
+
+BENCH_SIZE_MB=${BENCH_SIZE_MB:-256}
+BENCH_RUNTIME=${BENCH_RUNTIME:-4}
+BENCH_MODES=(xfs off c c-odirect on)
+ODIRECT_PARAM=/sys/module/nfs/parameters/localio_O_DIRECT_semantics
+
+# name|fio arguments
+BENCH_WORKLOAD_LIST=(
+	"seq-write-1M-direct|--rw=write --bs=1M --direct=1 --ioengine=libaio --iodepth=8 --time_based --runtime=$BENCH_RUNTIME"
+	"seq-read-1M-direct|--rw=read --bs=1M --direct=1 --ioengine=libaio --iodepth=8 --time_based --runtime=$BENCH_RUNTIME"
+	"buffered-write-fsync|--rw=write --bs=1M --direct=0 --ioengine=psync --end_fsync=1"
+	"rand-read-4k-qd16|--rw=randread --bs=4k --direct=1 --ioengine=libaio --iodepth=16 --time_based --runtime=$BENCH_RUNTIME"
+	"rand-write-4k-qd16|--rw=randwrite --bs=4k --direct=1 --ioengine=libaio --iodepth=16 --time_based --runtime=$BENCH_RUNTIME"
+)
+
+# workload_args NAME: the fio arguments of a workload; fails for an unknown
+# name.
+workload_args() {
+	local w
+	for w in "${BENCH_WORKLOAD_LIST[@]}"; do
+		[ "${w%%|*}" != "$1" ] || { echo "${w#*|}"; return 0; }
+	done
+	return 1
+}
+
+# All modes reach one XFS file per workload: the export's own path for
+# `xfs`, the NFS mounts for the others.
+mode_dir() {
+	case "$1" in
+	xfs) echo "$EXPORT";;
+	c|c-odirect) echo "$MNT/c";;
+	*) echo "$MNT/$1";;
+	esac
+}
+
+bench_mounts() {
+	modules_load
+	nfs_mount 3 off localio=off
+	nfs_mount 3 c
+	nfs_mount 3 on localio=on
+}
+
+# bench_prefill FILE: writes the workload's file once in full on the export,
+# so that no mode pays for block allocation (or the RAM disk's first touch
+# of a page) that the others then get for free.
+bench_prefill() {
+	fio --name=prefill --filename="$EXPORT/$1" --size="${BENCH_SIZE_MB}M" \
+		--rw=write --bs=1M --direct=1 --ioengine=psync --output=/dev/null
+	sync
+}
+
+# bench_select_mode MODE: the one knob that tells c from c-odirect.
+bench_select_mode() {
+	if [ "$1" = c-odirect ]; then echo Y >"$ODIRECT_PARAM"; else echo N >"$ODIRECT_PARAM"; fi
+}
