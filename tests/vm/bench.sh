@@ -25,30 +25,27 @@ out=$RESULTS/bench
 mkdir -p "$out"
 rm -f "$out"/*.json "$out"/*.cost
 
-# cpu_ticks: "busy total" ticks over all CPUs, from /proc/stat.
-cpu_ticks() {
-	awk '$1 == "cpu" { busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6 }' /proc/stat
-}
 # lower_cached FILE: bytes of FILE in the page cache.
-lower_cached() { fincore --bytes --noheadings --output RES "$1" 2>/dev/null || echo 0; }
+lower_cached() {
+	local b
+	b=$(fincore --bytes --noheadings --output RES "$1" 2>/dev/null | tr -d ' ')
+	echo "${b:-0}"
+}
 
 # bench_run MODE NAME ROUND: one fio run, its JSON, and its cost record.
 bench_run() {
-	local mode=$1 name=$2 round=$3 args io0 b0 t0 b1 t1
+	local mode=$1 name=$2 round=$3 args io0
 	args=$(workload_args "$name")
 	bench_select_mode "$mode"
 	drop_caches
 	say "fio $name on $mode, round $round"
 	io0=$(nfsd_io)
-	read -r b0 t0 < <(cpu_ticks)
 	# shellcheck disable=SC2086
 	fio --name="$name" --filename="$(mode_dir "$mode")/bench.$name" \
 		--size="${BENCH_SIZE_MB}M" $args --output-format=json \
 		--output="$out/$mode.$name.$round.json" >/dev/null 2>&1 ||
 		say "fio $name on $mode failed"
-	read -r b1 t1 < <(cpu_ticks)
 	echo "nfsd_bytes=$(( $(nfsd_io) - io0 ))" \
-		"cpu_busy=$(( b1 - b0 )) cpu_total=$(( t1 - t0 ))" \
 		"lower_cached=$(lower_cached "$EXPORT/bench.$name")" \
 		>"$out/$mode.$name.$round.cost"
 }

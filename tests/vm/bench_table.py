@@ -6,6 +6,7 @@ usage: bench_table.py OUT SIZE_MB RUNTIME ROUNDS CLOCK SHIFT "MODES" NAME...
 """
 import json
 import os
+import re
 import statistics
 import sys
 
@@ -16,8 +17,8 @@ names = sys.argv[8:]
 
 
 def runs(mode, name):
-    """Per round: (figure, guest us per I/O, busy share, nfsd bytes per
-    byte moved, lower page-cache growth per byte moved)."""
+    """Per round: (figure, guest us per I/O, nfsd bytes per byte moved,
+    lower page-cache growth per byte moved)."""
     result = []
     for r in range(1, rounds + 1):
         base = os.path.join(out, f"{mode}.{name}.{r}")
@@ -25,7 +26,7 @@ def runs(mode, name):
             with open(base + ".json") as f:
                 job = json.load(f)["jobs"][0]
             with open(base + ".cost") as f:
-                cost = {k: int(v) for k, v in (kv.split("=") for kv in f.read().split())}
+                cost = {k: int(v) for k, v in re.findall(r"(\w+)=\s*(-?\d+)", f.read())}
         except (OSError, ValueError, KeyError, IndexError):
             continue
         side = job["write"] if "write" in name else job["read"]
@@ -35,7 +36,6 @@ def runs(mode, name):
         result.append((
             side["iops"] if "4k" in name else side["bw"] / 1024.0,
             side["runtime"] * 1000.0 / side["total_ios"],
-            cost["cpu_busy"] / cost["cpu_total"] if cost["cpu_total"] else 0.0,
             cost["nfsd_bytes"] / moved,
             cost["lower_cached"] / moved,
         ))
@@ -80,24 +80,18 @@ for n in names:
     print(row)
 
 if clock == "icount":
-    print(f"\nGuest time per I/O, us: the instructions all vCPUs execute per I/O, "
-          f"x {2 ** int(shift or 3)} ns")
-    print(f"(1 us = {1000 // 2 ** int(shift or 3)} instructions; exact while some vCPU is busy, "
-          "idle gaps skipped);")
+    ns = 2 ** int(shift or 3)
+    print(f"\nGuest time per I/O, us (fio's run time / I/Os): the instructions all vCPUs")
+    print(f"execute per I/O x {ns} ns (1 us = {1000 // ns} instructions), plus any time all")
+    print("vCPUs sat idle until a timer (none expected: a RAM disk never makes them wait).")
 else:
-    print("\nGuest time per I/O, us (wall clock: not a cost measure);")
-print("in brackets the share of CPU time busy (/proc/stat, all vCPUs).")
+    print("\nGuest time per I/O, us (wall clock: not a cost measure).")
 print(f"{'workload':<22}" + "".join(f"{m:>{col}}" for m in modes))
 for n in names:
     row = f"{n:<22}"
     for m in modes:
         rs = table[(m, n)]
-        if not rs:
-            row += f"{'-':>{col}}"
-            continue
-        us = median([r[1] for r in rs])
-        busy = median([r[2] for r in rs])
-        row += f"{us:>10.1f} ({100 * busy:3.0f}%)"
+        row += f"{median([r[1] for r in rs]):>{col}.1f}" if rs else f"{'-':>{col}}"
     print(row)
 
 print("\nMiB through nfsd per GiB moved / MiB of lower-XFS page cache per GiB moved")
@@ -110,8 +104,8 @@ for n in names:
         if not rs:
             row += f"{'-':>{col}}"
             continue
-        nfsd = 1024 * median([r[3] for r in rs])
-        cache = 1024 * median([r[4] for r in rs])
+        nfsd = 1024 * median([r[2] for r in rs])
+        cache = 1024 * median([r[3] for r in rs])
         row += f"{nfsd:>9.0f} / {cache:<6.0f}"
     print(row)
 

@@ -56,7 +56,8 @@ bench_mounts() {
 # of a page) that the others then get for free.
 bench_prefill() {
 	fio --name=prefill --filename="$EXPORT/$1" --size="${BENCH_SIZE_MB}M" \
-		--rw=write --bs=1M --direct=1 --ioengine=psync --output=/dev/null
+		--rw=write --bs=1M --direct=1 --ioengine=psync --eta=never \
+		--output=/dev/null
 	sync
 }
 
