@@ -81,6 +81,9 @@ mod glue {
     /// `LOCALIO_RS_GO_ON`: the request may go on.
     pub(crate) const GO_ON: c_int = -1;
 
+    /// `LOCALIO_RS_REOPEN`: open the file through nfsd again.
+    pub(crate) const REOPEN: c_int = -2;
+
     /// `struct localio_rs_file_key`; the credentials by address.
     #[repr(C)]
     #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -144,6 +147,7 @@ mod glue {
             opened: *mut OpenedFile,
         ) -> c_int;
         pub(crate) fn localio_rs_file_serving(file: *mut File) -> bool;
+        pub(crate) fn localio_rs_file_check(file: *mut File, for_request: bool) -> c_int;
         pub(crate) fn localio_rs_file_release(file: *mut File);
         pub(crate) fn localio_rs_client_server(clp: *mut NfsClient) -> *const c_char;
         pub(crate) fn localio_rs_client_nfs_version(clp: *mut NfsClient) -> u32;
@@ -500,7 +504,8 @@ fn write_counters(
         )?;
     }
     write!(w, "{start}file_opens{sep}{}{end}", c.file_opens())?;
-    write!(w, "{start}file_reuses{sep}{}{end}", c.file_reuses())
+    write!(w, "{start}file_reuses{sep}{}{end}", c.file_reuses())?;
+    write!(w, "{start}file_reopens{sep}{}{end}", c.file_reopens())
 }
 
 /// A `fmt::Write` sink over a fixed byte buffer that fails when full.

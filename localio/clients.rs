@@ -10,6 +10,14 @@
 //! the caller's credentials, the open mode and the filehandle, and lets go
 //! of it when
 //!
+//! - what nfsd's open rested on has changed: before each reuse the nfsd
+//!   shim compares nfsd's export generation (exportfs flushes nfsd's export
+//!   caches on every change), the file's owner, group, mode, ACL and
+//!   immutable/append flags with what they were at open, and whether the
+//!   file is still linked; on any difference the file is let go and opened
+//!   through nfsd again, so nfsd decides the next request as it would over
+//!   RPC. A lease or delegation that has to be broken sends the request to
+//!   nfsd instead;
 //! - no request has used it for [`FILE_IDLE_NS`], counted from when the
 //!   last one finished (the reaper, every second);
 //! - nfsd stops serving the file's network namespace: nfsd's shutdown waits
@@ -17,9 +25,10 @@
 //! - the `nfs_client` goes away (nfs.ko's `client_release` hook), or the
 //!   module unloads.
 //!
-//! A file held here keeps what a local open keeps: access granted at open
-//! time holds until the file is let go, as for an application's own
-//! `open()`; nfsd still decides every open.
+//! After [`REFUSALS_TO_REMEMBER`](crate::policy::REFUSALS_TO_REMEMBER)
+//! refused opens in a row, the refusal is remembered for
+//! [`REFUSAL_MEMORY_NS`](crate::policy::REFUSAL_MEMORY_NS): the requests
+//! meanwhile go to nfsd without paying for another open.
 
 use core::ffi::c_void;
 use core::ptr::NonNull;
@@ -34,7 +43,10 @@ use kernel::{
 };
 
 use crate::glue;
-use crate::policy::{file_reapable, Counters, DeclineReason, DioAlignment, PathState, RequestKind};
+use crate::policy::{
+    file_reapable, refusal_blocks, refusal_current, Counters, DeclineReason, DioAlignment,
+    PathState, RequestKind, Reuse,
+};
 
 /// How long an unused file stays open.
 pub(crate) const FILE_IDLE_NS: u64 = 2_000_000_000;
@@ -117,6 +129,23 @@ impl OpenFile {
         unsafe { glue::localio_rs_file_serving(self.raw.as_ptr()) }
     }
 
+    /// Whether what nfsd's open rested on has changed since; never sleeps.
+    fn changed(&self) -> bool {
+        // SAFETY: `raw` is open (type invariant).
+        unsafe { glue::localio_rs_file_check(self.raw.as_ptr(), false) != glue::GO_ON }
+    }
+
+    /// Whether the file may serve the next request as nfsd opened it.
+    /// May sleep (to start breaking a lease).
+    fn reuse(&self) -> Reuse {
+        // SAFETY: `raw` is open (type invariant).
+        match unsafe { glue::localio_rs_file_check(self.raw.as_ptr(), true) } {
+            glue::GO_ON => Reuse::Use,
+            glue::REOPEN => Reuse::Reopen,
+            code => Reuse::Decline(DeclineReason::from_code(code).unwrap_or(DeclineReason::Lease)),
+        }
+    }
+
     fn idle(&self, now: u64) -> bool {
         file_reapable(
             self.in_flight.load(Ordering::Relaxed),
@@ -158,10 +187,39 @@ impl Drop for OpenFile {
     }
 }
 
-/// The files of one client, by key.
+/// What a client remembers for one key.
+enum Entry {
+    /// The file nfsd opened for it.
+    Open(Arc<OpenFile>),
+    /// nfsd refused to open it `refusals` times in a row, the last at
+    /// `at` (nanoseconds, monotonic).
+    Refused { at: u64, refusals: u32 },
+}
+
+impl Entry {
+    fn open_file(&self) -> Option<&Arc<OpenFile>> {
+        match self {
+            Entry::Open(file) => Some(file),
+            Entry::Refused { .. } => None,
+        }
+    }
+
+    /// Whether the reaper may drop the entry at `now`.
+    fn stale(&self, now: u64) -> bool {
+        match self {
+            Entry::Open(file) => file.idle(now) || !file.serving() || file.changed(),
+            Entry::Refused { at, .. } => !refusal_current(*at, now),
+        }
+    }
+}
+
+/// What one client remembers, by key.
 struct FileTable {
-    files: RBTree<glue::FileKey, Arc<OpenFile>>,
+    files: RBTree<glue::FileKey, Entry>,
+    /// Entries in `files`.
     len: usize,
+    /// `Entry::Open` entries in `files`.
+    open: usize,
 }
 
 /// LOCALIO's state for one `nfs_client`.
@@ -193,47 +251,100 @@ impl Client {
         totals: &Counters,
         open: impl FnOnce() -> Result<Arc<OpenFile>, DeclineReason>,
     ) -> Result<Arc<OpenFile>, DeclineReason> {
-        let cached = self.table.lock().files.get(key).cloned();
-        if let Some(file) = cached {
-            if file.serving() {
-                file.touch();
-                self.counters.file_reuse();
-                totals.file_reuse();
-                return Ok(file);
+        let now = now_ns();
+        let mut refusals = 0;
+        let cached = match self.table.lock().files.get(key) {
+            Some(Entry::Open(file)) => Some(file.clone()),
+            Some(Entry::Refused { at, refusals: n }) => {
+                if refusal_blocks(*n, *at, now) {
+                    return Err(DeclineReason::RecentlyRefused);
+                }
+                if refusal_current(*at, now) {
+                    refusals = *n;
+                }
+                None
             }
+            None => None,
+        };
+        if let Some(file) = cached {
             // nfsd is shutting down and waits for this file: let go now,
             // and let the open below tell the caller what nfsd says.
-            self.forget(key, &file);
+            let reuse = if file.serving() {
+                file.reuse()
+            } else {
+                Reuse::Reopen
+            };
+            match reuse {
+                Reuse::Use => {
+                    file.touch();
+                    self.counters.file_reuse();
+                    totals.file_reuse();
+                    return Ok(file);
+                }
+                Reuse::Decline(reason) => return Err(reason),
+                Reuse::Reopen => {
+                    self.counters.file_reopen();
+                    totals.file_reopen();
+                    self.forget(key, &file);
+                    // Our hold may be what keeps an unlinked file reachable
+                    // by its filehandle: gone before nfsd looks again.
+                    drop(file);
+                }
+            }
         }
-        let file = open()?;
+        let file = match open() {
+            Ok(file) => file,
+            Err(DeclineReason::OpenFailed) => {
+                let refused = Entry::Refused {
+                    at: now_ns(),
+                    refusals: refusals.saturating_add(1),
+                };
+                self.remember(key, refused);
+                return Err(DeclineReason::OpenFailed);
+            }
+            Err(reason) => return Err(reason),
+        };
         self.counters.file_open();
         totals.file_open();
-        let Ok(node) = RBTreeNode::new(*key, file.clone(), GFP_KERNEL) else {
-            return Ok(file);
+        self.remember(key, Entry::Open(file.clone()));
+        Ok(file)
+    }
+
+    /// Keeps `entry` for `key` if there is room, in place of what was there.
+    fn remember(&self, key: &glue::FileKey, entry: Entry) {
+        let opens = usize::from(entry.open_file().is_some());
+        let Ok(node) = RBTreeNode::new(*key, entry, GFP_KERNEL) else {
+            return;
         };
         let displaced = {
             let mut table = self.table.lock();
-            if table.len >= MAX_FILES_PER_CLIENT {
+            if table.len >= MAX_FILES_PER_CLIENT && table.files.get(key).is_none() {
                 None
             } else {
-                let displaced = table.files.insert(node);
-                if displaced.is_none() {
-                    table.len += 1;
+                let displaced = table.files.insert(node).map(|n| n.to_key_value().1);
+                match &displaced {
+                    None => table.len += 1,
+                    Some(old) if old.open_file().is_some() => table.open -= 1,
+                    Some(_) => {}
                 }
+                table.open += opens;
                 displaced
             }
         };
         // A racing request cached the same key first; this one wins.
         // Released outside the lock: closing may sleep.
         drop(displaced);
-        Ok(file)
     }
 
     /// Drops the cache's hold on `file` if it is still the one for `key`.
     fn forget(&self, key: &glue::FileKey, file: &Arc<OpenFile>) {
         let removed = {
             let mut table = self.table.lock();
-            let current = table.files.get(key).is_some_and(|f| Arc::ptr_eq(f, file));
+            let current = table
+                .files
+                .get(key)
+                .and_then(Entry::open_file)
+                .is_some_and(|f| Arc::ptr_eq(f, file));
             let removed = if current {
                 table.files.remove(key)
             } else {
@@ -241,6 +352,7 @@ impl Client {
             };
             if removed.is_some() {
                 table.len -= 1;
+                table.open -= 1;
             }
             removed
         };
@@ -248,7 +360,7 @@ impl Client {
     }
 
     /// Lets go of the files idle since `now - FILE_IDLE_NS` and of those
-    /// nfsd no longer serves.
+    /// nfsd no longer serves, and forgets refusals that are old enough.
     fn reap(&self, now: u64) {
         loop {
             let removed = {
@@ -256,17 +368,20 @@ impl Client {
                 let stale = table
                     .files
                     .iter()
-                    .find(|(_, f)| f.idle(now) || !f.serving())
+                    .find(|(_, e)| e.stale(now))
                     .map(|(k, _)| *k);
                 let removed = stale.and_then(|k| table.files.remove(&k));
-                if removed.is_some() {
+                if let Some(entry) = &removed {
                     table.len -= 1;
+                    if entry.open_file().is_some() {
+                        table.open -= 1;
+                    }
                 }
                 removed
             };
             // Released outside the lock: closing may sleep.
             match removed {
-                Some(file) => drop(file),
+                Some(entry) => drop(entry),
                 None => break,
             }
         }
@@ -306,7 +421,7 @@ impl Client {
 
     /// Files this client holds open now.
     pub(crate) fn open_files(&self) -> usize {
-        self.table.lock().len
+        self.table.lock().open
     }
 }
 
@@ -343,7 +458,7 @@ impl Clients {
                 counters: Counters::new(),
                 path: AtomicU8::new(PathState::Unknown.code()),
                 table <- new_spinlock!(
-                    FileTable { files: RBTree::new(), len: 0 },
+                    FileTable { files: RBTree::new(), len: 0, open: 0 },
                     "localio_rs::Client::table"
                 ),
             }),

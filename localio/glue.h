@@ -29,6 +29,8 @@ enum localio_rs_decline {
 	LOCALIO_RS_DECLINE_OPEN_FAILED = 2,
 	LOCALIO_RS_DECLINE_NO_MEMORY = 3,
 	LOCALIO_RS_DECLINE_NFSD_DOWN = 4,
+	LOCALIO_RS_DECLINE_DISABLED = 5,
+	LOCALIO_RS_DECLINE_LEASE = 6,
 };
 
 /* NFS_MAXFHSIZE, without pulling NFS headers into every user. */
@@ -64,6 +66,8 @@ struct localio_rs_opened_file {
 
 /* Exported by nfs.ko (declared in fs/nfs/internal.h): redo the handshake. */
 void nfs_local_probe(struct nfs_client *clp);
+/* Exported by nfs.ko (fs/nfs/internal.h): handshake done, localio_enabled. */
+bool nfs_server_is_local(const struct nfs_client *clp);
 
 /*
  * Implemented in C, called from Rust. localio_rs_io_describe() and
@@ -71,6 +75,8 @@ void nfs_local_probe(struct nfs_client *clp);
  * localio_rs_decline reason the request must go out as an RPC.
  */
 #define LOCALIO_RS_GO_ON (-1)
+/* localio_rs_file_check(): open the file through nfsd again. */
+#define LOCALIO_RS_REOPEN (-2)
 
 int localio_rs_glue_register(void);
 void localio_rs_glue_unregister(void);
@@ -80,6 +86,13 @@ int localio_rs_file_open(void *req, u32 kind,
 			 struct localio_rs_opened_file *opened);
 /* Whether nfsd still serves the file's net; never sleeps. */
 bool localio_rs_file_serving(struct localio_rs_file *file);
+/*
+ * Whether the file may serve the next request as nfsd opened it:
+ * LOCALIO_RS_GO_ON; LOCALIO_RS_REOPEN when what nfsd's open rested on has
+ * changed; with @for_request, LOCALIO_RS_DECLINE_LEASE while a lease must
+ * be broken (that may sleep; without @for_request this never sleeps).
+ */
+int localio_rs_file_check(struct localio_rs_file *file, bool for_request);
 /* Drops the nfsd_file, nfsd's net reference, the shim, the cred; sleeps. */
 void localio_rs_file_release(struct localio_rs_file *file);
 /* The server's name and NFS major version, fixed for @clp's life. */

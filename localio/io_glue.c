@@ -32,8 +32,8 @@
 struct localio_rs_file {
 	const struct localio_rs_shim_ops *shim;	/* a symbol_get() reference */
 	struct nfsd_file *nf;
-	struct file *file;
-	struct net *net;
+	struct localio_rs_opened how;	/* the file, its net, nfsd's grant */
+	fmode_t mode;
 	const struct cred *cred;	/* the cache key's; held for its identity */
 };
 
@@ -43,9 +43,11 @@ struct localio_rs_io {
 	u32 kind;
 	void *req;	/* nfs_pgio_header or nfs_commit_data */
 	const struct rpc_call_ops *call_ops;
-	struct file *file;	/* the caller keeps its localio_rs_file alive */
+	struct localio_rs_file *lf;	/* kept alive by the caller */
+	struct file *file;	/* lf's */
 	void *owner;	/* the Rust work item, handed back on completion */
 	long result;
+	u8 verf[8];	/* nfsd's write verifier when a WRITE was submitted */
 	struct bio_vec bvec[];	/* over the request's pages; none for COMMIT */
 };
 
@@ -161,6 +163,9 @@ int localio_rs_io_describe(void *req, u32 kind, struct localio_rs_facts *facts)
 		client_not_local(r.clp);
 		return LOCALIO_RS_DECLINE_NOT_LOCAL;
 	}
+	/* ... and the administrator has not turned LOCALIO off (nfs.ko) */
+	if (!nfs_server_is_local(r.clp))
+		return LOCALIO_RS_DECLINE_DISABLED;
 	return LOCALIO_RS_GO_ON;
 }
 
@@ -192,8 +197,8 @@ int localio_rs_file_open(void *req, u32 kind,
 		symbol_put(localio_rs_shim_ops);
 		goto out_free;
 	}
-	lf->file = how.file;
-	lf->net = how.net;
+	lf->how = how;
+	lf->mode = r.mode;
 	lf->cred = get_cred(r.cred);
 	opened->file = lf;
 	opened->dio_mem = how.dio_mem;
@@ -207,7 +212,19 @@ out_free:
 
 bool localio_rs_file_serving(struct localio_rs_file *lf)
 {
-	return lf->shim->serving(lf->net);
+	return lf->shim->serving(lf->how.net);
+}
+
+int localio_rs_file_check(struct localio_rs_file *lf, bool for_request)
+{
+	switch (lf->shim->check(&lf->how, lf->mode, for_request)) {
+	case 0:
+		return LOCALIO_RS_GO_ON;
+	case -EAGAIN:
+		return LOCALIO_RS_DECLINE_LEASE;
+	default:
+		return LOCALIO_RS_REOPEN;
+	}
 }
 
 void localio_rs_file_release(struct localio_rs_file *lf)
@@ -245,7 +262,8 @@ struct localio_rs_io *localio_rs_io_prepare(void *req, u32 kind,
 	io->req = req;
 	io->kind = kind;
 	io->call_ops = call_ops;
-	io->file = lf->file;
+	io->lf = lf;
+	io->file = lf->how.file;
 	for (i = 0; i < npages; i++)
 		bvec_set_page(&io->bvec[i], hdr->page_array.pagevec[i],
 			      PAGE_SIZE, 0);
@@ -318,6 +336,8 @@ long localio_rs_io_submit(struct localio_rs_io *io)
 		 * queued the I/O; localio_rs_io_finish() ends the write.
 		 */
 		io->kiocb.ki_flags |= IOCB_WRITE;
+		/* As nfsd: a reset during the write makes the client resend */
+		io->lf->shim->write_verifier(io->lf->how.net, io->verf);
 		kiocb_start_write(&io->kiocb);
 		ret = io->file->f_op->write_iter(&io->kiocb, &io->iter);
 	} else {
@@ -333,16 +353,40 @@ long localio_rs_io_result(struct localio_rs_io *io)
 }
 
 /*
+ * nfsd's own write verifier, so that a file whose requests go partly to
+ * nfsd and partly to us commits once: one verifier domain per server.
+ * A WRITE reports the one it was submitted under, as nfsd does; a COMMIT
+ * the one after its sync.
+ */
+static void io_set_verifier(struct localio_rs_io *io,
+			    struct nfs_writeverf *verf,
+			    enum nfs3_stable_how how)
+{
+	BUILD_BUG_ON(sizeof(verf->verifier.data) != sizeof(io->verf));
+	if (io->kind == LOCALIO_RS_WRITE)
+		memcpy(verf->verifier.data, io->verf, sizeof(io->verf));
+	else
+		io->lf->shim->write_verifier(io->lf->how.net,
+					     verf->verifier.data);
+	verf->committed = how;
+}
+
+/*
  * Results as the built-in path (and so nfsd) reports them: nfs.ko's
- * nfs_localio_*() helpers do the short-write, verifier and attribute
- * bookkeeping; the errno is the one nfsd's reply would have carried.
+ * nfs_localio_*() helpers do the short-write and attribute bookkeeping;
+ * the verifier and the errno are the ones nfsd's reply would have
+ * carried.
  */
 static void io_finish_pgio(struct localio_rs_io *io, long result)
 {
 	struct nfs_pgio_header *hdr = io_hdr(io);
 
-	if (io->kind == LOCALIO_RS_WRITE)
+	if (io->kind == LOCALIO_RS_WRITE) {
+		/* nfsd's rule for its own writes: a short one is no failure */
+		if (result < 0)
+			io->lf->shim->write_failed(io->lf->how.net, result);
 		result = nfs_localio_write_result(hdr, result);
+	}
 	if (result >= 0) {
 		hdr->res.count = result;
 		hdr->res.op_status = NFS4_OK;
@@ -361,8 +405,7 @@ static void io_finish_pgio(struct localio_rs_io *io, long result)
 						   i_size_read(file_inode(io->file)));
 	} else {
 		if (result >= 0)
-			nfs_localio_set_verifier(hdr->inode, hdr->res.verf,
-						 hdr->args.stable);
+			io_set_verifier(io, hdr->res.verf, hdr->args.stable);
 		nfs_localio_set_fattr(hdr, io->file);
 	}
 }
@@ -372,12 +415,11 @@ static void io_finish_commit(struct localio_rs_io *io, long result)
 	struct nfs_commit_data *data = io_commit(io);
 
 	if (result >= 0) {
-		nfs_localio_set_verifier(data->inode, data->res.verf,
-					 NFS_FILE_SYNC);
+		io_set_verifier(io, data->res.verf, NFS_FILE_SYNC);
 		data->res.op_status = NFS4_OK;
 		data->task.tk_status = 0;
 	} else {
-		nfs_localio_reset_verifier(data->inode);
+		io->lf->shim->write_failed(io->lf->how.net, result);
 		result = localio_rs_client_errno(result);
 		data->res.op_status = nfs_localio_errno_to_nfs4_stat(result);
 		data->task.tk_status = result;

@@ -61,6 +61,12 @@ pub enum DeclineReason {
     /// nfsd does not serve this client's server right now (stopped,
     /// restarting, or its network namespace is going away).
     NfsdDown,
+    /// The administrator turned LOCALIO off in nfs.ko
+    /// (`nfs.localio_enabled=N`).
+    Disabled,
+    /// A lease or delegation on the file is being broken; nfsd answers
+    /// the RPC with NFS4ERR_DELAY/JUKEBOX until it is.
+    Lease,
     /// The exported filesystem cannot do direct I/O on this file.
     NoDirectIo,
     /// Offset, length or buffer do not meet the direct I/O alignment.
@@ -69,27 +75,33 @@ pub enum DeclineReason {
     Empty,
     /// A COMMIT its caller waits for synchronously.
     SyncCommit,
+    /// nfsd refused to open the file for this caller moments ago; asking
+    /// again for every request would cost a full open each time.
+    RecentlyRefused,
 }
 
 impl DeclineReason {
-    /// All reasons; the first five in the order of `enum
+    /// All reasons; the first seven in the order of `enum
     /// localio_rs_decline` in glue.h, then the policy's own.
-    pub const ALL: [DeclineReason; 9] = [
+    pub const ALL: [DeclineReason; 12] = [
         DeclineReason::NotLocal,
         DeclineReason::NoShim,
         DeclineReason::OpenFailed,
         DeclineReason::NoMemory,
         DeclineReason::NfsdDown,
+        DeclineReason::Disabled,
+        DeclineReason::Lease,
         DeclineReason::NoDirectIo,
         DeclineReason::Misaligned,
         DeclineReason::Empty,
         DeclineReason::SyncCommit,
+        DeclineReason::RecentlyRefused,
     ];
 
     /// The reason with C code `code` (glue.h), if it is one C reports.
     pub fn from_code(code: i32) -> Option<Self> {
         match code {
-            0..=4 => Some(Self::ALL[code as usize]),
+            0..=6 => Some(Self::ALL[code as usize]),
             _ => None,
         }
     }
@@ -102,10 +114,13 @@ impl DeclineReason {
             DeclineReason::OpenFailed => "open_failed",
             DeclineReason::NoMemory => "no_memory",
             DeclineReason::NfsdDown => "nfsd_down",
+            DeclineReason::Disabled => "disabled",
+            DeclineReason::Lease => "lease",
             DeclineReason::NoDirectIo => "no_direct_io",
             DeclineReason::Misaligned => "misaligned",
             DeclineReason::Empty => "empty",
             DeclineReason::SyncCommit => "sync_commit",
+            DeclineReason::RecentlyRefused => "refused_recently",
         }
     }
 
@@ -254,6 +269,43 @@ pub fn file_reapable(in_flight: u32, last_used: u64, now: u64, idle: u64) -> boo
     in_flight == 0 && idle_expired(last_used, now, idle)
 }
 
+/// How long a refused open is remembered: requests for the same caller,
+/// mode and file go to nfsd without another open in the meantime. Sending
+/// a request to nfsd is always correct; this only bounds how soon access
+/// granted again (a `chmod`, a re-export) is served locally again.
+pub const REFUSAL_MEMORY_NS: u64 = 1_000_000_000;
+
+/// Refused opens in a row after which the next requests skip the open.
+/// The first open after any change of nfsd's export table fails even when
+/// access is granted (nfsd's export cache is refilled only by an RPC,
+/// which the refused request then sends), so one refusal proves nothing.
+pub const REFUSALS_TO_REMEMBER: u32 = 2;
+
+/// Whether `refusals` refused opens in a row, the last at `refused_at`,
+/// mean that a request at `now` goes to nfsd without trying to open.
+pub fn refusal_blocks(refusals: u32, refused_at: u64, now: u64) -> bool {
+    refusals >= REFUSALS_TO_REMEMBER && refusal_current(refused_at, now)
+}
+
+/// Whether a refusal at `refused_at` still counts at `now`, towards
+/// [`REFUSALS_TO_REMEMBER`] or as remembered.
+pub fn refusal_current(refused_at: u64, now: u64) -> bool {
+    !idle_expired(refused_at, now, REFUSAL_MEMORY_NS)
+}
+
+/// What to do with a cached open file before it serves the next request,
+/// from what the nfsd shim says about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reuse {
+    /// Nothing nfsd's open rested on has changed: use it.
+    Use,
+    /// The export table, the file's owner, mode or ACL changed, or it was
+    /// unlinked: let it go and let nfsd decide again with a fresh open.
+    Reopen,
+    /// Send this request to nfsd; keep the file.
+    Decline(DeclineReason),
+}
+
 /// How LOCALIO last fared for one NFS client, as far as the client as a
 /// whole is concerned. The kernel log says so each time it changes, once
 /// per change, not per request.
@@ -270,6 +322,8 @@ pub enum PathState {
     NoShim = 3,
     /// nfsd is in this kernel but not serving.
     NfsdDown = 4,
+    /// nfs.ko's `localio_enabled` parameter is off.
+    Disabled = 5,
 }
 
 impl PathState {
@@ -280,6 +334,7 @@ impl PathState {
             2 => PathState::NotLocal,
             3 => PathState::NoShim,
             4 => PathState::NfsdDown,
+            5 => PathState::Disabled,
             _ => PathState::Unknown,
         }
     }
@@ -297,6 +352,7 @@ impl PathState {
             Err(DeclineReason::NotLocal) => Some(PathState::NotLocal),
             Err(DeclineReason::NoShim) => Some(PathState::NoShim),
             Err(DeclineReason::NfsdDown) => Some(PathState::NfsdDown),
+            Err(DeclineReason::Disabled) => Some(PathState::Disabled),
             Err(_) => None,
         }
     }
@@ -314,6 +370,7 @@ impl PathState {
             PathState::NotLocal => "the LOCALIO handshake does not find the server in this kernel",
             PathState::NoShim => "localio_rs_nfsd_shim is not loaded",
             PathState::NfsdDown => "nfsd is not serving (stopped or restarting)",
+            PathState::Disabled => "nfs.localio_enabled is off",
         }
     }
 }
@@ -334,6 +391,7 @@ pub struct Counters {
     declined: [AtomicU64; REASONS],
     file_opens: AtomicU64,
     file_reuses: AtomicU64,
+    file_reopens: AtomicU64,
 }
 
 impl Counters {
@@ -347,7 +405,19 @@ impl Counters {
             declined: [const { AtomicU64::new(0) }; REASONS],
             file_opens: AtomicU64::new(0),
             file_reuses: AtomicU64::new(0),
+            file_reopens: AtomicU64::new(0),
         }
+    }
+
+    /// Accounts one cached file let go because what nfsd's open rested on
+    /// changed (it is then opened again, and that open counted as such).
+    pub fn file_reopen(&self) {
+        self.file_reopens.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Cached files let go so far because nfsd had to decide again.
+    pub fn file_reopens(&self) -> u64 {
+        self.file_reopens.load(Ordering::Relaxed)
     }
 
     /// Accounts one file opened through nfsd for a request.

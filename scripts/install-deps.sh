@@ -16,7 +16,7 @@ apt_pkgs=(
 	"rust-web-clippy=$RUSTC_WEB_VERSION"
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	make flex bison bc cpio kmod libelf-dev libssl-dev python3
-	qemu-system-x86 nfs-kernel-server rpcbind xfsprogs fio
+	qemu-system-x86 nfs-kernel-server rpcbind xfsprogs fio acl
 	# perf for `make profile` (the guest runs the host's binaries)
 	linux-perf
 )

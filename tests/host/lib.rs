@@ -183,12 +183,12 @@ mod tests {
             assert_eq!(RequestKind::from_code(i as u32), Some(*kind));
         }
         assert_eq!(RequestKind::from_code(3), None);
-        for i in 0..5 {
+        for i in 0..7 {
             let reason = DeclineReason::from_code(i).unwrap();
             let c = format!("LOCALIO_RS_DECLINE_{} = {i},", reason.name().to_uppercase());
             assert!(glue.contains(&c), "{c}");
         }
-        assert_eq!(DeclineReason::from_code(5), None);
+        assert_eq!(DeclineReason::from_code(7), None);
         assert_eq!(DeclineReason::from_code(-1), None);
     }
 
@@ -240,8 +240,14 @@ mod tests {
             PathState::shown_by(Err(DeclineReason::NfsdDown)),
             Some(PathState::NfsdDown)
         );
+        assert_eq!(
+            PathState::shown_by(Err(DeclineReason::Disabled)),
+            Some(PathState::Disabled)
+        );
         for per_request in [
             DeclineReason::OpenFailed,
+            DeclineReason::Lease,
+            DeclineReason::RecentlyRefused,
             DeclineReason::NoMemory,
             DeclineReason::NoDirectIo,
             DeclineReason::Misaligned,
@@ -260,6 +266,7 @@ mod tests {
             PathState::NotLocal,
             PathState::NoShim,
             PathState::NfsdDown,
+            PathState::Disabled,
         ] {
             assert_eq!(PathState::from_code(state.code()), state);
             assert_eq!(state.is_local(), state == PathState::Local);
@@ -274,5 +281,30 @@ mod tests {
         c.file_reuse();
         c.file_reuse();
         assert_eq!((c.file_opens(), c.file_reuses()), (1, 2));
+    }
+
+    #[test]
+    fn one_refusal_proves_nothing_two_are_remembered_for_a_while() {
+        let t = 5_000_000_000;
+        // The first open after an export change fails even when access is
+        // granted: it must not keep the next request from trying again.
+        assert!(!refusal_blocks(1, t, t));
+        assert!(refusal_blocks(2, t, t));
+        assert!(refusal_blocks(3, t, t + REFUSAL_MEMORY_NS - 1));
+        assert!(!refusal_blocks(2, t, t + REFUSAL_MEMORY_NS));
+        assert!(refusal_current(t, t + REFUSAL_MEMORY_NS - 1));
+        assert!(!refusal_current(t, t + REFUSAL_MEMORY_NS));
+        // A clock that went backwards counts as "just refused".
+        assert!(refusal_blocks(2, t, t - 1));
+    }
+
+    #[test]
+    fn reopens_are_counted_apart() {
+        let c = Counters::new();
+        c.file_reopen();
+        assert_eq!(
+            (c.file_opens(), c.file_reuses(), c.file_reopens()),
+            (0, 0, 1)
+        );
     }
 }

@@ -7,6 +7,8 @@ TOP=${TOP:-$(pwd)}
 EXPORT_ROOT=/tmp/nfsroot           # NFSv4 pseudo-root (tmpfs, fsid=0)
 EXPORT=$EXPORT_ROOT/xfs            # XFS on /dev/ram0, the data export
 SMALL_EXPORT=$EXPORT_ROOT/small    # 300 MiB XFS on a loop device
+AUTH_EXPORT=$EXPORT/auth           # its options change under running I/O
+AUTH_OPTS=fsid=5,no_subtree_check,insecure
 MNT=/tmp/mnt                       # client mount points live below
 WORK=/tmp/work                     # tmpfs for reference data
 STATS=/sys/kernel/debug/localio_rs/stats
@@ -43,8 +45,8 @@ server_setup() {
 	mount -t xfs /dev/ram0 "$EXPORT"
 	chmod 1777 "$EXPORT"
 	# Sub-exports whose rules nfsd must keep enforcing for local I/O.
-	mkdir -p "$EXPORT/ro" "$EXPORT/squash"
-	chmod 1777 "$EXPORT/squash"
+	mkdir -p "$EXPORT/ro" "$EXPORT/squash" "$AUTH_EXPORT"
+	chmod 1777 "$EXPORT/squash" "$AUTH_EXPORT"
 	# A 300 MiB XFS (the smallest mkfs.xfs makes) for ENOSPC tests.
 	mkdir -p /tmp/smallimg "$SMALL_EXPORT"
 	mount -t tmpfs -o size=310m smallimg /tmp/smallimg
@@ -58,6 +60,7 @@ server_setup() {
 	$SMALL_EXPORT 127.0.0.1(rw,fsid=2,no_subtree_check,no_root_squash,insecure)
 	$EXPORT/ro 127.0.0.1(ro,fsid=3,no_subtree_check,no_root_squash,insecure)
 	$EXPORT/squash 127.0.0.1(rw,fsid=4,no_subtree_check,root_squash,insecure)
+	$AUTH_EXPORT 127.0.0.1(rw,no_root_squash,$AUTH_OPTS)
 	EOT
 	modprobe nfsd
 	mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd
@@ -122,6 +125,8 @@ nfs_umount_all() {
 mount_opts() { awk -v m="$1" '$2 == m {print $4}' /proc/mounts; }
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 sum() { md5sum <"$1" | cut -d' ' -f1; }
+# cold_sum FILE: checksum read after dropping the page cache.
+cold_sum() { drop_caches; sum "$1"; }
 # ref_head_sum MB: checksum of the first MB MiB of the reference data.
 ref_head_sum() { head -c "$1M" "$WORK/ref" | md5sum | cut -d' ' -f1; }
 

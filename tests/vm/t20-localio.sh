@@ -13,7 +13,6 @@ ref_odd=$(sum "$WORK/ref_odd")
 modules_load
 
 local_bytes() { echo $(( $(counter local_read_bytes) + $(counter local_write_bytes) )); }
-cold_sum() { drop_caches; sum "$1"; }
 
 for v in 3 4.2; do
 	n=${v/./}
