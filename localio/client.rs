@@ -156,6 +156,7 @@ mod glue {
             kind: u32,
             call_ops: *const c_void,
             file: *mut File,
+            served: u32,
         ) -> *mut Io;
         pub(crate) fn localio_rs_io_abort(io: *mut Io);
         pub(crate) fn localio_rs_io_set_owner(io: *mut Io, owner: *mut c_void);
@@ -386,10 +387,14 @@ unsafe fn accept(
     let file = client.file_for(&facts.key, &COUNTERS, || unsafe {
         OpenFile::open(req, kind)
     })?;
-    policy::check(&request, file.dio(), sync)?;
+    let served = policy::check(&request, file.dio(), sync)?;
+    if served < request.count {
+        COUNTERS.split();
+        client.counters.split();
+    }
     // SAFETY: `req` and `call_ops` are what nfs.ko offered (our contract);
     // `file` is open and outlives the I/O, which holds it below.
-    let io = unsafe { glue::localio_rs_io_prepare(req, kind as u32, call_ops, file.raw()) };
+    let io = unsafe { glue::localio_rs_io_prepare(req, kind as u32, call_ops, file.raw(), served) };
     if io.is_null() {
         return Err(DeclineReason::NoMemory);
     }
@@ -505,7 +510,8 @@ fn write_counters(
     }
     write!(w, "{start}file_opens{sep}{}{end}", c.file_opens())?;
     write!(w, "{start}file_reuses{sep}{}{end}", c.file_reuses())?;
-    write!(w, "{start}file_reopens{sep}{}{end}", c.file_reopens())
+    write!(w, "{start}file_reopens{sep}{}{end}", c.file_reopens())?;
+    write!(w, "{start}local_split{sep}{}{end}", c.splits())
 }
 
 /// A `fmt::Write` sink over a fixed byte buffer that fails when full.

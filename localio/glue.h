@@ -98,9 +98,14 @@ void localio_rs_file_release(struct localio_rs_file *file);
 /* The server's name and NFS major version, fixed for @clp's life. */
 const char *localio_rs_client_server(struct nfs_client *clp);
 u32 localio_rs_client_nfs_version(struct nfs_client *clp);
+/*
+ * Builds the I/O for the first @served bytes of @req (all of a COMMIT):
+ * a READ or WRITE may be served in part, nfs.ko sends the rest to nfsd.
+ */
 struct localio_rs_io *localio_rs_io_prepare(void *req, u32 kind,
 					    const struct rpc_call_ops *call_ops,
-					    struct localio_rs_file *file);
+					    struct localio_rs_file *file,
+					    u32 served);
 void localio_rs_io_abort(struct localio_rs_io *io);
 void localio_rs_io_set_owner(struct localio_rs_io *io, void *owner);
 long localio_rs_io_submit(struct localio_rs_io *io);

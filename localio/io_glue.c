@@ -47,6 +47,8 @@ struct localio_rs_io {
 	struct file *file;	/* lf's */
 	void *owner;	/* the Rust work item, handed back on completion */
 	long result;
+	u32 served;	/* bytes done here; nfs.ko sends the rest to nfsd */
+	enum nfs3_stable_how stable;	/* what a WRITE promises when done */
 	u8 verf[8];	/* nfsd's write verifier when a WRITE was submitted */
 	struct bio_vec bvec[];	/* over the request's pages; none for COMMIT */
 };
@@ -247,7 +249,8 @@ u32 localio_rs_client_nfs_version(struct nfs_client *clp)
 
 struct localio_rs_io *localio_rs_io_prepare(void *req, u32 kind,
 					    const struct rpc_call_ops *call_ops,
-					    struct localio_rs_file *lf)
+					    struct localio_rs_file *lf,
+					    u32 served)
 {
 	struct nfs_pgio_header *hdr = req;
 	unsigned int i, npages = 0;
@@ -264,6 +267,7 @@ struct localio_rs_io *localio_rs_io_prepare(void *req, u32 kind,
 	io->call_ops = call_ops;
 	io->lf = lf;
 	io->file = lf->how.file;
+	io->served = served;
 	for (i = 0; i < npages; i++)
 		bvec_set_page(&io->bvec[i], hdr->page_array.pagevec[i],
 			      PAGE_SIZE, 0);
@@ -314,7 +318,7 @@ long localio_rs_io_submit(struct localio_rs_io *io)
 
 	dir = io->kind == LOCALIO_RS_WRITE ? ITER_SOURCE : ITER_DEST;
 	iov_iter_bvec(&io->iter, dir, io->bvec, hdr->page_array.npages,
-		      hdr->args.count + hdr->args.pgbase);
+		      io->served + hdr->args.pgbase);
 	iov_iter_advance(&io->iter, hdr->args.pgbase);
 
 	init_sync_kiocb(&io->kiocb, io->file);
@@ -325,9 +329,16 @@ long localio_rs_io_submit(struct localio_rs_io *io)
 
 	saved = override_creds(io->file->f_cred);
 	if (io->kind == LOCALIO_RS_WRITE) {
-		if (hdr->args.stable == NFS_DATA_SYNC)
+		/*
+		 * A WRITE served in part is made stable: NFS resends the rest
+		 * of a short stable write, but all of a short unstable one.
+		 */
+		io->stable = hdr->args.stable;
+		if (io->served < hdr->args.count && io->stable == NFS_UNSTABLE)
+			io->stable = NFS_DATA_SYNC;
+		if (io->stable == NFS_DATA_SYNC)
 			io->kiocb.ki_flags |= IOCB_DSYNC;
-		else if (hdr->args.stable == NFS_FILE_SYNC)
+		else if (io->stable == NFS_FILE_SYNC)
 			io->kiocb.ki_flags |= IOCB_DSYNC | IOCB_SYNC;
 		/*
 		 * Freeze protection is held until the write completes, as
@@ -385,7 +396,12 @@ static void io_finish_pgio(struct localio_rs_io *io, long result)
 		/* nfsd's rule for its own writes: a short one is no failure */
 		if (result < 0)
 			io->lf->shim->write_failed(io->lf->how.net, result);
-		result = nfs_localio_write_result(hdr, result);
+		/*
+		 * All of the part served here is a complete reply: nfs.ko
+		 * sends the rest. Short of that part is ENOSPC, as ever.
+		 */
+		if (result != io->served || io->served == hdr->args.count)
+			result = nfs_localio_write_result(hdr, result);
 	}
 	if (result >= 0) {
 		hdr->res.count = result;
@@ -400,12 +416,12 @@ static void io_finish_pgio(struct localio_rs_io *io, long result)
 	if (io->kind == LOCALIO_RS_READ) {
 		hdr->res.replen = 0;
 		hdr->res.eof = localio_rs_read_eof(hdr->args.offset,
-						   hdr->args.count,
+						   io->served,
 						   result < 0 ? 0 : result,
 						   i_size_read(file_inode(io->file)));
 	} else {
 		if (result >= 0)
-			io_set_verifier(io, hdr->res.verf, hdr->args.stable);
+			io_set_verifier(io, hdr->res.verf, io->stable);
 		nfs_localio_set_fattr(hdr, io->file);
 	}
 }

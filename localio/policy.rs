@@ -155,21 +155,34 @@ fn is_multiple(value: u64, align: u32) -> bool {
     value % u64::from(align) == 0
 }
 
-/// Decides whether `req` can be served locally with direct I/O on a lower
-/// file with alignment `dio`. `sync_commit` says the caller of a COMMIT
-/// waits for it in place.
+/// Greatest common divisor; `gcd(a, 0) == a`.
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while let Some(r) = a.checked_rem(b) {
+        a = b;
+        b = r;
+    }
+    a
+}
+
+/// Decides how much of `req` can be served locally with direct I/O on a
+/// lower file with alignment `dio`: `Ok(n)` to serve its first `n` bytes
+/// (all of it, or for a READ or WRITE the longest prefix that meets the
+/// alignment; nfs.ko sends the rest to nfsd), or the reason to send all of
+/// it to nfsd. `sync_commit` says the caller of a COMMIT waits for it in
+/// place.
 ///
 /// A READ or WRITE goes through a bio_vec over whole pages starting at
 /// `pgbase`: every segment starts at `pgbase` or a page boundary and ends
-/// at a page boundary or `pgbase + count`. So when `pgbase`, `count` and
-/// the page size are multiples of the memory alignment, so is every
-/// segment.
-pub fn check(req: &Request, dio: DioAlignment, sync_commit: bool) -> Result<(), DeclineReason> {
+/// at a page boundary or `pgbase + n`. So when `pgbase`, `n` and the page
+/// size are multiples of the memory alignment, so is every segment. A
+/// request whose start is misaligned goes to nfsd whole: its tail alone
+/// would be no cheaper to send.
+pub fn check(req: &Request, dio: DioAlignment, sync_commit: bool) -> Result<u32, DeclineReason> {
     if req.kind == RequestKind::Commit {
         return if sync_commit {
             Err(DeclineReason::SyncCommit)
         } else {
-            Ok(())
+            Ok(req.count)
         };
     }
     if req.count == 0 {
@@ -179,15 +192,23 @@ pub fn check(req: &Request, dio: DioAlignment, sync_commit: bool) -> Result<(), 
         return Err(DeclineReason::NoDirectIo);
     }
     let mem = dio.mem.max(1);
-    let aligned = is_multiple(req.offset, dio.offset)
-        && is_multiple(req.count.into(), dio.offset)
+    let start_aligned = is_multiple(req.offset, dio.offset)
         && is_multiple(req.pgbase.into(), mem)
-        && is_multiple(req.count.into(), mem)
         && is_multiple(PAGE_SIZE.into(), mem);
-    if aligned {
-        Ok(())
-    } else {
-        Err(DeclineReason::Misaligned)
+    if !start_aligned {
+        return Err(DeclineReason::Misaligned);
+    }
+    // Lengths must be multiples of both alignments (their least common
+    // multiple; no arithmetic here can panic).
+    let (offset_align, mem_align) = (u64::from(dio.offset), u64::from(mem));
+    let unit = offset_align
+        .checked_div(gcd(offset_align, mem_align))
+        .and_then(|f| f.checked_mul(mem_align));
+    let count = u64::from(req.count);
+    let tail = unit.and_then(|unit| count.checked_rem(unit));
+    match tail.map(|tail| u32::try_from(count - tail)) {
+        Some(Ok(prefix)) if prefix > 0 => Ok(prefix),
+        _ => Err(DeclineReason::Misaligned),
     }
 }
 
@@ -392,6 +413,7 @@ pub struct Counters {
     file_opens: AtomicU64,
     file_reuses: AtomicU64,
     file_reopens: AtomicU64,
+    split: AtomicU64,
 }
 
 impl Counters {
@@ -406,7 +428,19 @@ impl Counters {
             file_opens: AtomicU64::new(0),
             file_reuses: AtomicU64::new(0),
             file_reopens: AtomicU64::new(0),
+            split: AtomicU64::new(0),
         }
+    }
+
+    /// Accounts one READ or WRITE served locally in part: its aligned
+    /// body here, the rest sent to nfsd.
+    pub fn split(&self) {
+        self.split.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Requests served locally in part so far.
+    pub fn splits(&self) -> u64 {
+        self.split.load(Ordering::Relaxed)
     }
 
     /// Accounts one cached file let go because what nfsd's open rested on

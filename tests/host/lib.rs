@@ -27,19 +27,51 @@ mod tests {
     #[test]
     fn aligned_reads_and_writes_are_served_locally() {
         for kind in [RequestKind::Read, RequestKind::Write] {
-            assert_eq!(check(&rw(kind, 0, 1 << 20, 0), XFS_512, false), Ok(()));
-            assert_eq!(check(&rw(kind, 4096, 4096, 0), XFS_512, false), Ok(()));
-            assert_eq!(check(&rw(kind, 512, 1536, 512), XFS_512, false), Ok(()));
+            assert_eq!(check(&rw(kind, 0, 1 << 20, 0), XFS_512, false), Ok(1 << 20));
+            assert_eq!(check(&rw(kind, 4096, 4096, 0), XFS_512, false), Ok(4096));
+            assert_eq!(check(&rw(kind, 512, 1536, 512), XFS_512, false), Ok(1536));
         }
     }
 
     #[test]
-    fn misaligned_offset_length_or_buffer_goes_to_rpc() {
+    fn an_aligned_start_serves_the_longest_aligned_prefix() {
+        for kind in [RequestKind::Read, RequestKind::Write] {
+            // A file's last writeback WRITE: size modulo wsize.
+            assert_eq!(check(&rw(kind, 0, 4095, 0), XFS_512, false), Ok(3584));
+            assert_eq!(check(&rw(kind, 1 << 20, 3000, 0), XFS_512, false), Ok(2560));
+            // At most one alignment unit minus one byte is left for nfsd.
+            assert_eq!(check(&rw(kind, 0, 1024 + 511, 0), XFS_512, false), Ok(1024));
+        }
+        let four_k = DioAlignment {
+            mem: 512,
+            offset: 4096,
+        };
+        assert_eq!(
+            check(
+                &rw(RequestKind::Write, 8192, 3 * 4096 + 4000, 0),
+                four_k,
+                false
+            ),
+            Ok(3 * 4096)
+        );
+        // Both alignments bind the length: a multiple of each.
+        let odd = DioAlignment {
+            mem: 1024,
+            offset: 512,
+        };
+        assert_eq!(
+            check(&rw(RequestKind::Read, 0, 2560, 0), odd, false),
+            Ok(2048)
+        );
+    }
+
+    #[test]
+    fn a_misaligned_start_or_nothing_aligned_goes_to_rpc_whole() {
         let w = RequestKind::Write;
         for req in [
             rw(w, 1, 4096, 0),   // odd offset
-            rw(w, 0, 4095, 0),   // odd length
-            rw(w, 4096, 100, 0), // short tail
+            rw(w, 4096, 100, 0), // shorter than one unit
+            rw(w, 0, 511, 0),    // shorter than one unit
             rw(w, 0, 4096, 1),   // buffer not aligned in its page
         ]
         .iter()
@@ -63,7 +95,7 @@ mod tests {
             check(&rw(w, 0, 2048, 0), four_k, false),
             Err(DeclineReason::Misaligned)
         );
-        assert_eq!(check(&rw(w, 8192, 4096, 0), four_k, false), Ok(()));
+        assert_eq!(check(&rw(w, 8192, 4096, 0), four_k, false), Ok(4096));
     }
 
     #[test]
@@ -95,7 +127,7 @@ mod tests {
     fn commits_need_no_alignment_but_sync_commits_go_to_rpc() {
         let c = rw(RequestKind::Commit, 3, 7, 0);
         let none = DioAlignment { mem: 0, offset: 0 };
-        assert_eq!(check(&c, none, false), Ok(()));
+        assert_eq!(check(&c, none, false), Ok(7));
         assert_eq!(check(&c, none, true), Err(DeclineReason::SyncCommit));
     }
 

@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Local body, RPC remainder: a READ or WRITE whose start meets the direct
+# I/O alignment is served locally for its longest aligned prefix, and only
+# the rest (less than one alignment unit) goes to nfsd, through nfs.ko's
+# own resend of a short reply. Sourced by tests/vm/guest.sh after t30.
+
+modules_load
+ALIGN=512    # STATX_DIOALIGN of the VM's XFS on a RAM disk
+local_written() { counter local_write_bytes; }
+local_read() { counter local_read_bytes; }
+
+for v in 3 4.2; do
+	n=${v/./}
+	nfs_mount "$v" "part-on$n" localio=on
+	nfs_mount "$v" "part-off$n" localio=off
+	on=$MNT/part-on$n off=$MNT/part-off$n
+
+	# One WRITE of N x 512 + r bytes (writeback of a fresh file of that
+	# size, and the same as one O_DIRECT write): exactly r bytes through
+	# nfsd, the rest locally, both parts committed once, data intact.
+	for r in 0 100 511; do
+		size=$((600 * ALIGN + r))
+		head -c "$size" /dev/urandom >"$WORK/part"
+		want=$(sum "$WORK/part")
+		for how in buffered direct; do
+			io0=$(nfsd_io); b0=$(local_written); s0=$(counter local_split)
+			if [ "$how" = buffered ]; then
+				dd if="$WORK/part" of="$on/part-$how" bs="$size" conv=fsync status=none
+			else
+				dd if="$WORK/part" of="$on/part-$how" bs="$size" oflag=direct status=none
+			fi
+			sync
+			via=$(( $(nfsd_io) - io0 )) loc=$(( $(local_written) - b0 ))
+			say "v$v $how write of 600 x $ALIGN + $r bytes: $loc locally, $via through nfsd"
+			check "v$v $how write of 600 x $ALIGN + $r: exactly $r bytes through nfsd" \
+				test "$via" -eq "$r"
+			check "v$v $how write of 600 x $ALIGN + $r: the aligned body written locally once" \
+				test "$loc" -eq $((600 * ALIGN))
+			if [ "$r" -gt 0 ]; then
+				check "v$v $how write of 600 x $ALIGN + $r: counted as split" \
+					test "$(counter local_split)" -gt "$s0"
+			fi
+			check "v$v $how write of 600 x $ALIGN + $r: data intact on the server and through localio=off" \
+				eval '[ "$(cold_sum "$EXPORT/part-$how")" = "$want" ] && [ "$(cold_sum "$off/part-$how")" = "$want" ]'
+		done
+		# One O_DIRECT READ of the whole file: the same split.
+		drop_caches
+		io0=$(nfsd_io); b0=$(local_read)
+		dd if="$on/part-direct" of="$WORK/back" bs="$size" iflag=direct status=none
+		via=$(( $(nfsd_io) - io0 )) loc=$(( $(local_read) - b0 ))
+		check "v$v direct read of 600 x $ALIGN + $r: $r bytes through nfsd, the body locally, data intact" \
+			eval '[ "$via" -eq "$r" ] && [ "$loc" -eq $((600 * ALIGN)) ] && [ "$(sum "$WORK/back")" = "$want" ]'
+		rm -f "$on"/part-*
+	done
+
+	# Smaller than one alignment unit: all of it through nfsd.
+	head -c 300 /dev/urandom >"$WORK/small"
+	io0=$(nfsd_io); b0=$(local_written)
+	dd if="$WORK/small" of="$on/small" conv=fsync status=none
+	check "v$v a 300-byte file: all of it through nfsd, nothing locally" \
+		eval '[ $(( $(nfsd_io) - io0 )) -eq 300 ] && [ "$(local_written)" -eq "$b0" ] &&
+			[ "$(cold_sum "$EXPORT/small")" = "$(sum "$WORK/small")" ]'
+	rm -f "$on/small"
+
+	# Mixed sizes, misaligned and aligned, buffered and O_DIRECT, several
+	# writers on one file: fio verifies every block, and the server's view
+	# equals a localio=off mount's.
+	fio_mixed() {
+		fio --output="$WORK/fio.out" --filename="$on/mixed-$1" --verify=crc32c \
+			--do_verify=1 --verify_fatal=1 --bsrange=1k-300k --bs_unaligned=1 \
+			--rw=write --direct="$2" --ioengine=psync \
+			--name=a --offset=0 --size=6M --name=b --offset=6M --size=6M \
+			--name=c --offset=12M --size=6M &&
+			! grep -q "verify:.*bad" "$WORK/fio.out"
+	}
+	s0=$(counter local_split)
+	check "v$v fio verify: mixed sizes 1k-300k, three writers, buffered" fio_mixed buffered 0
+	check "v$v fio verify: mixed sizes 1k-300k, three writers, O_DIRECT" fio_mixed direct 1
+	check "v$v fio mixed sizes: some requests were split" test "$(counter local_split)" -gt "$s0"
+	check "v$v fio mixed sizes: server and localio=off views agree" \
+		eval '[ "$(cold_sum "$EXPORT/mixed-buffered")" = "$(cold_sum "$off/mixed-buffered")" ] &&
+			[ "$(cold_sum "$EXPORT/mixed-direct")" = "$(cold_sum "$off/mixed-direct")" ]'
+	rm -f "$on"/mixed-*
+	nfs_umount_all
+done
+
+# --- a real workload: unpacking many small files -------------------------
+# A tree of files whose sizes are drawn like a source tree's (log-normal,
+# median about 4 KiB), unpacked onto each mount, synced, read back cold.
+# What goes through nfsd can only be each file's sub-alignment tail.
+UNPACK_FILES=$(( ${SOAK:-0} != 0 ? 20000 : 2000 ))
+/usr/bin/python3 - "$WORK/tree" "$UNPACK_FILES" "$ALIGN" >"$WORK/tree.tails" <<'PY'
+import os, random, sys
+root, count, align = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(42)
+tails = total = 0
+for i in range(count):
+    d = os.path.join(root, f"d{i % 50:02d}", f"s{i % 7}")
+    os.makedirs(d, exist_ok=True)
+    size = min(int(rng.lognormvariate(8.3, 1.3)), 1 << 20)
+    with open(os.path.join(d, f"f{i}.c"), "wb") as f:
+        f.write(rng.randbytes(size))
+    tails += size % align
+    total += size
+print(tails, total)
+PY
+read -r tails total <"$WORK/tree.tails"
+tar -C "$WORK" -cf "$WORK/tree.tar" tree
+rm -rf "$WORK/tree"
+tree_sum=$(tar -xOf "$WORK/tree.tar" | md5sum | cut -d' ' -f1)
+say "unpack workload: $UNPACK_FILES files, $total bytes, of them $tails in sub-$ALIGN-byte tails"
+unpack() {    # MOUNT_NAME: unpacks, syncs; sets via, loc, secs, split, whole, writes
+	local dir=$MNT/$1 io0 b0 t0 s0 m0 w0
+	io0=$(nfsd_io); b0=$(local_written); t0=$(date +%s%N)
+	s0=$(counter local_split) m0=$(counter declined_misaligned) w0=$(counter offered_write)
+	tar -C "$dir" -xf "$WORK/tree.tar" && sync
+	secs=$(( ($(date +%s%N) - t0) / 1000000 ))
+	via=$(( $(nfsd_io) - io0 )) loc=$(( $(local_written) - b0 ))
+	split=$(( $(counter local_split) - s0 )) whole=$(( $(counter declined_misaligned) - m0 ))
+	writes=$(( $(counter offered_write) - w0 ))
+	drop_caches
+	got=$(cd "$dir" && tar -cf - tree | tar -xOf - | md5sum | cut -d' ' -f1)
+	rm -rf "${dir:?}/tree"
+}
+nfs_mount 3 unpack-off localio=off
+nfs_mount 3 unpack-c
+nfs_mount 3 unpack-on localio=on
+for m in off c on; do
+	unpack "unpack-$m"
+	eval "via_$m=$via loc_$m=$loc secs_$m=$secs got_$m=$got"
+	say "unpack on $m: $via bytes through nfsd, $loc written by our provider, $secs ms (wall, TCG)"
+	[ "$m" != on ] || say "unpack on on: $writes WRITEs offered, $split split (body here, tail to nfsd), $whole sent whole to nfsd (misaligned)"
+done
+check "unpack localio=on: the tree reads back intact" test "$got_on" = "$tree_sum"
+check "unpack built-in and localio=off: the tree reads back intact" \
+	eval '[ "$got_c" = "$tree_sum" ] && [ "$got_off" = "$tree_sum" ]'
+check "unpack localio=on: nfsd wrote no more than the files' sub-alignment tails ($via_on <= $tails)" \
+	test "$via_on" -le "$tails"
+check "unpack localio=on: at least 95% of the bytes written locally ($loc_on of $total)" \
+	test $(( loc_on * 100 )) -ge $(( total * 95 ))
+say "bypass share of written bytes: localio=on $(( loc_on * 1000 / total / 10 )).$(( loc_on * 1000 / total % 10 ))%," \
+	"built-in $(( (total - via_c) * 1000 / total / 10 ))%, localio=off 0%"
+rm -f "$WORK/tree.tar"
+nfs_umount_all
+splats=$(dmesg_splats)
+[ -z "$splats" ] || printf '%s\n' "$splats" | sed 's/^/# dmesg: /'
+check "t40: no WARN/BUG/lockdep/hung-task report in dmesg" test -z "$splats"
