@@ -62,65 +62,64 @@ if clock == "icount":
 else:
     print("Clock: wall (plain TCG): figures swing between runs; compare within a run.")
 print(f"fio, {size} MiB file (written in full before round 1), {runtime} s of guest time")
-print(f"per time-based job, NFSv3 over 127.0.0.1, XFS on a RAM disk, 2 vCPUs;")
+print("per time-based job, NFSv3 over 127.0.0.1, XFS on a RAM disk, 2 vCPUs;")
 print(f"median of {rounds} interleaved rounds.\n")
 
-print("Throughput: MiB/s for 1M workloads, IOPS for 4k; (x) = ratio to xfs.")
-print(f"{'workload':<22}" + "".join(f"{m:>{col}}" for m in modes))
-for n in names:
+
+def print_table(cell):
+    """One row per workload, one column per mode; `cell(mode, name)` is the
+    text of a cell, right-aligned in `col` characters."""
+    print(f"{'workload':<22}" + "".join(f"{m:>{col}}" for m in modes))
+    for n in names:
+        print(f"{n:<22}" + "".join(f"{cell(m, n):>{col}}" for m in modes))
+
+
+def throughput(m, n):
     base = median([r[0] for r in table[("xfs", n)]])
-    row = f"{n:<22}"
-    for m in modes:
-        v = [r[0] for r in table[(m, n)]]
-        if len(v) < rounds:
-            row += f"{'failed':>{col}}"
-            continue
-        v = median(v)
-        row += f"{v:>10.0f} ({v / base:4.2f})" if base else f"{v:>{col}.0f}"
-    print(row)
+    v = [r[0] for r in table[(m, n)]]
+    if len(v) < rounds:
+        return "failed"
+    v = median(v)
+    return f"{v:.0f} ({v / base:4.2f})" if base else f"{v:.0f}"
+
+
+def per_io(m, n):
+    rs = table[(m, n)]
+    return f"{median([r[1] for r in rs]):.1f}" if rs else "-"
+
+
+def bytes_and_cache(m, n):
+    rs = table[(m, n)]
+    if not rs:
+        return "-"
+    nfsd = 1024 * median([r[2] for r in rs])
+    cache = 1024 * median([r[3] for r in rs])
+    return f"{nfsd:.0f} / {cache:<6.0f}"
+
+
+def round_spread(m, n):
+    v = [r[0] for r in table[(m, n)]]
+    return f"{spread(v):.1f}%" if len(v) >= 2 else "-"
+
+
+print("Throughput: MiB/s for 1M workloads, IOPS for 4k; (x) = ratio to xfs.")
+print_table(throughput)
 
 if clock == "icount":
     ns = 2 ** int(shift or 3)
-    print(f"\nGuest time per I/O, us (fio's run time / I/Os): the instructions all vCPUs")
+    print("\nGuest time per I/O, us (fio's run time / I/Os): the instructions all vCPUs")
     print(f"execute per I/O x {ns} ns (1 us = {1000 // ns} instructions), plus any time all")
     print("vCPUs sat idle until a timer (none expected: a RAM disk never makes them wait).")
 else:
     print("\nGuest time per I/O, us (wall clock: not a cost measure).")
-print(f"{'workload':<22}" + "".join(f"{m:>{col}}" for m in modes))
-for n in names:
-    row = f"{n:<22}"
-    for m in modes:
-        rs = table[(m, n)]
-        row += f"{median([r[1] for r in rs]):>{col}.1f}" if rs else f"{'-':>{col}}"
-    print(row)
+print_table(per_io)
 
 print("\nMiB through nfsd per GiB moved / MiB of lower-XFS page cache per GiB moved")
 print("(double caching on the server; for xfs the page cache is the file's own).")
-print(f"{'workload':<22}" + "".join(f"{m:>{col}}" for m in modes))
-for n in names:
-    row = f"{n:<22}"
-    for m in modes:
-        rs = table[(m, n)]
-        if not rs:
-            row += f"{'-':>{col}}"
-            continue
-        nfsd = 1024 * median([r[2] for r in rs])
-        cache = 1024 * median([r[3] for r in rs])
-        row += f"{nfsd:>9.0f} / {cache:<6.0f}"
-    print(row)
+print_table(bytes_and_cache)
 
 print("\nRounds agree within (max-min)/median of throughput, percent:")
-print(f"{'workload':<22}" + "".join(f"{m:>{col}}" for m in modes))
-worst = 0.0
-for n in names:
-    row = f"{n:<22}"
-    for m in modes:
-        v = [r[0] for r in table[(m, n)]]
-        if len(v) < 2:
-            row += f"{'-':>{col}}"
-            continue
-        s = spread(v)
-        worst = max(worst, s)
-        row += f"{s:>{col - 1}.1f}%"
-    print(row)
+print_table(round_spread)
+worst = max((spread(v) for v in ([r[0] for r in rs] for rs in table.values()) if len(v) >= 2),
+            default=0.0)
 print(f"\nlargest spread between rounds: {worst:.1f}%")
