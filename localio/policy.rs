@@ -69,8 +69,11 @@ pub enum DeclineReason {
     Lease,
     /// The exported filesystem cannot do direct I/O on this file.
     NoDirectIo,
-    /// Offset, length or buffer do not meet the direct I/O alignment.
+    /// Offset or buffer start do not meet the direct I/O alignment.
     Misaligned,
+    /// Aligned, but shorter than one alignment unit: a small file's only
+    /// WRITE, or the rest of a request whose aligned body was served here.
+    BelowAlignment,
     /// Nothing to transfer.
     Empty,
     /// A COMMIT its caller waits for synchronously.
@@ -83,7 +86,7 @@ pub enum DeclineReason {
 impl DeclineReason {
     /// All reasons; the first seven in the order of `enum
     /// localio_rs_decline` in glue.h, then the policy's own.
-    pub const ALL: [DeclineReason; 12] = [
+    pub const ALL: [DeclineReason; 13] = [
         DeclineReason::NotLocal,
         DeclineReason::NoShim,
         DeclineReason::OpenFailed,
@@ -93,6 +96,7 @@ impl DeclineReason {
         DeclineReason::Lease,
         DeclineReason::NoDirectIo,
         DeclineReason::Misaligned,
+        DeclineReason::BelowAlignment,
         DeclineReason::Empty,
         DeclineReason::SyncCommit,
         DeclineReason::RecentlyRefused,
@@ -118,6 +122,7 @@ impl DeclineReason {
             DeclineReason::Lease => "lease",
             DeclineReason::NoDirectIo => "no_direct_io",
             DeclineReason::Misaligned => "misaligned",
+            DeclineReason::BelowAlignment => "below_alignment",
             DeclineReason::Empty => "empty",
             DeclineReason::SyncCommit => "sync_commit",
             DeclineReason::RecentlyRefused => "refused_recently",
@@ -207,7 +212,8 @@ pub fn check(req: &Request, dio: DioAlignment, sync_commit: bool) -> Result<u32,
     let count = u64::from(req.count);
     let tail = unit.and_then(|unit| count.checked_rem(unit));
     match tail.map(|tail| u32::try_from(count - tail)) {
-        Some(Ok(prefix)) if prefix > 0 => Ok(prefix),
+        Some(Ok(0)) => Err(DeclineReason::BelowAlignment),
+        Some(Ok(prefix)) => Ok(prefix),
         _ => Err(DeclineReason::Misaligned),
     }
 }

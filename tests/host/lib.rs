@@ -69,16 +69,23 @@ mod tests {
     fn a_misaligned_start_or_nothing_aligned_goes_to_rpc_whole() {
         let w = RequestKind::Write;
         for req in [
-            rw(w, 1, 4096, 0),   // odd offset
-            rw(w, 4096, 100, 0), // shorter than one unit
-            rw(w, 0, 511, 0),    // shorter than one unit
-            rw(w, 0, 4096, 1),   // buffer not aligned in its page
+            rw(w, 1, 4096, 0), // odd offset
+            rw(w, 0, 4096, 1), // buffer not aligned in its page
         ]
         .iter()
         {
             assert_eq!(
                 check(req, XFS_512, false),
                 Err(DeclineReason::Misaligned),
+                "{req:?}"
+            );
+        }
+        // An aligned start, but not one whole unit: a small file, or the
+        // rest of a split request.
+        for req in [rw(w, 4096, 100, 0), rw(w, 0, 511, 0)].iter() {
+            assert_eq!(
+                check(req, XFS_512, false),
+                Err(DeclineReason::BelowAlignment),
                 "{req:?}"
             );
         }
@@ -93,7 +100,7 @@ mod tests {
         );
         assert_eq!(
             check(&rw(w, 0, 2048, 0), four_k, false),
-            Err(DeclineReason::Misaligned)
+            Err(DeclineReason::BelowAlignment)
         );
         assert_eq!(check(&rw(w, 8192, 4096, 0), four_k, false), Ok(4096));
     }
@@ -283,6 +290,7 @@ mod tests {
             DeclineReason::NoMemory,
             DeclineReason::NoDirectIo,
             DeclineReason::Misaligned,
+            DeclineReason::BelowAlignment,
             DeclineReason::Empty,
             DeclineReason::SyncCommit,
         ] {

@@ -79,7 +79,7 @@ for v in 3 4.2; do
 	# and aligned and misaligned writers on one file; then the server's
 	# view and a localio=off mount's view must agree byte for byte.
 	fio_ok() {
-		fio --output="$WORK/fio.out" --verify=crc32c --do_verify=1 \
+		fio --output="$WORK/fio.out" --eta=never --verify=crc32c --do_verify=1 \
 			--verify_fatal=1 --filename="$1" "${@:2}" &&
 			! grep -q "verify:.*bad" "$WORK/fio.out"
 	}

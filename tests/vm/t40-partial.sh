@@ -56,10 +56,11 @@ for v in 3 4.2; do
 
 	# Smaller than one alignment unit: all of it through nfsd.
 	head -c 300 /dev/urandom >"$WORK/small"
-	io0=$(nfsd_io); b0=$(local_written)
+	io0=$(nfsd_io); b0=$(local_written); a0=$(counter declined_below_alignment)
 	dd if="$WORK/small" of="$on/small" conv=fsync status=none
 	check "v$v a 300-byte file: all of it through nfsd, nothing locally" \
 		eval '[ $(( $(nfsd_io) - io0 )) -eq 300 ] && [ "$(local_written)" -eq "$b0" ] &&
+			[ "$(counter declined_below_alignment)" -gt "$a0" ] &&
 			[ "$(cold_sum "$EXPORT/small")" = "$(sum "$WORK/small")" ]'
 	rm -f "$on/small"
 
@@ -67,7 +68,7 @@ for v in 3 4.2; do
 	# writers on one file: fio verifies every block, and the server's view
 	# equals a localio=off mount's.
 	fio_mixed() {
-		fio --output="$WORK/fio.out" --filename="$on/mixed-$1" --verify=crc32c \
+		fio --output="$WORK/fio.out" --eta=never --filename="$on/mixed-$1" --verify=crc32c \
 			--do_verify=1 --verify_fatal=1 --bsrange=1k-300k --bs_unaligned=1 \
 			--rw=write --direct="$2" --ioengine=psync \
 			--name=a --offset=0 --size=6M --name=b --offset=6M --size=6M \
@@ -110,14 +111,16 @@ tar -C "$WORK" -cf "$WORK/tree.tar" tree
 rm -rf "$WORK/tree"
 tree_sum=$(tar -xOf "$WORK/tree.tar" | md5sum | cut -d' ' -f1)
 say "unpack workload: $UNPACK_FILES files, $total bytes, of them $tails in sub-$ALIGN-byte tails"
-unpack() {    # MOUNT_NAME: unpacks, syncs; sets via, loc, secs, split, whole, writes
-	local dir=$MNT/$1 io0 b0 t0 s0 m0 w0
+unpack() {    # MOUNT_NAME: unpacks, syncs; sets via, loc, secs, split, small, whole, writes
+	local dir=$MNT/$1 io0 b0 t0 s0 m0 w0 a0
 	io0=$(nfsd_io); b0=$(local_written); t0=$(date +%s%N)
 	s0=$(counter local_split) m0=$(counter declined_misaligned) w0=$(counter offered_write)
+	a0=$(counter declined_below_alignment)
 	tar -C "$dir" -xf "$WORK/tree.tar" && sync
 	secs=$(( ($(date +%s%N) - t0) / 1000000 ))
 	via=$(( $(nfsd_io) - io0 )) loc=$(( $(local_written) - b0 ))
 	split=$(( $(counter local_split) - s0 )) whole=$(( $(counter declined_misaligned) - m0 ))
+	small=$(( $(counter declined_below_alignment) - a0 ))
 	writes=$(( $(counter offered_write) - w0 ))
 	drop_caches
 	got=$(cd "$dir" && tar -cf - tree | tar -xOf - | md5sum | cut -d' ' -f1)
@@ -130,7 +133,7 @@ for m in off c on; do
 	unpack "unpack-$m"
 	eval "via_$m=$via loc_$m=$loc secs_$m=$secs got_$m=$got"
 	say "unpack on $m: $via bytes through nfsd, $loc written by our provider, $secs ms (wall, TCG)"
-	[ "$m" != on ] || say "unpack on on: $writes WRITEs offered, $split split (body here, tail to nfsd), $whole sent whole to nfsd (misaligned)"
+	[ "$m" != on ] || say "unpack on on: $writes WRITEs offered: $split split (body here, tail to nfsd), $small shorter than $ALIGN bytes (split tails offered again, small files), $whole sent whole to nfsd for a misaligned start"
 done
 check "unpack localio=on: the tree reads back intact" test "$got_on" = "$tree_sum"
 check "unpack built-in and localio=off: the tree reads back intact" \
