@@ -38,7 +38,9 @@ test)
 	# VM_TESTS (e.g. "t20") runs only the files whose names start so.
 	for t in "$TOP"/tests/vm/${VM_TESTS:-t[0-9][0-9]}-*.sh; do
 		say "=== $(basename "$t")"
+		file_started=$SECONDS
 		. "$t"
+		say "=== $(basename "$t") took $((SECONDS - file_started)) s"
 	done
 	tap_summary
 	finish $?

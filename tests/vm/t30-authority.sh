@@ -83,7 +83,8 @@ run_scenario() {
 	fi
 	eval "$revert" >/dev/null 2>&1
 	resumed=no
-	if [ "$name" != unlink ] && [ "$name" != rename-over ]; then
+	# Only localio=on has local I/O to resume.
+	if [ "$mode" = on ] && [ "$name" != unlink ] && [ "$name" != rename-over ]; then
 		local i l0
 		for i in 1 2 3 4 5 6; do
 			l0=$(local_writes "$major")
