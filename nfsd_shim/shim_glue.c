@@ -78,8 +78,8 @@ static struct nfsd_file *shim_open(struct nfs_client *clp,
 	}
 	opened->file = nfs_to->nfsd_file_file(nf);
 	/*
-	 * Only our hold kept an unlinked file reachable by its filehandle:
-	 * never serve it locally; nfsd answers the RPC once we let go.
+	 * An unlinked file is reachable by its filehandle only while someone
+	 * holds it: never serve it locally; nfsd answers the RPC itself.
 	 */
 	if (!file_inode(opened->file)->i_nlink) {
 		nfs_to_nfsd_file_put_local(nf);
