@@ -10,6 +10,7 @@
 #   make test            everything CI runs: host tests, style, VM tests
 #   make bench           the benchmark table (in the VM, instruction clock)
 #   make profile         perf profile of one workload: WORKLOAD=... MODE=...
+#   make ab              A/B check in the VM: the previous engine's build vs this one
 #   make host-test       `cargo test` of the pure decision logic
 #   make rustfmtcheck    rustfmt check of the module sources
 #   make clippy          build the modules with CLIPPY=1
@@ -28,9 +29,14 @@ endif
 
 # The Debian rustc-web toolchain, named explicitly: the rustc, rustfmt and
 # clippy-driver first on PATH may be rustup's, of another version.
-KMAKE := $(MAKE) -C $(KDIR_NOW) M=$(TOP) LLVM=-19 RUSTC=/usr/bin/rustc \
-	HOSTRUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
-	RUSTFMT=/usr/bin/rustfmt CLIPPY_DRIVER=/usr/bin/clippy-driver
+# bindgen is the pinned one install-deps.sh put in the cache; the modules
+# generate their own NFS bindings with it (scripts/bindgen.mk).
+NFS_LOCALIO_CACHE ?= $(HOME)/.cache/nfs-localio-rs
+BINDGEN ?= $(NFS_LOCALIO_CACHE)/tools/bin/bindgen
+KMAKE := LIBCLANG_PATH=/usr/lib/llvm-19/lib $(MAKE) -C $(KDIR_NOW) M=$(TOP) \
+	LLVM=-19 RUSTC=/usr/bin/rustc HOSTRUSTC=/usr/bin/rustc \
+	RUSTDOC=/usr/bin/rustdoc RUSTFMT=/usr/bin/rustfmt \
+	CLIPPY_DRIVER=/usr/bin/clippy-driver BINDGEN=$(BINDGEN)
 
 RUST_SOURCES := $(wildcard $(TOP)/localio/*.rs $(TOP)/nfsd_shim/*.rs \
 	$(TOP)/workqueue/*.rs $(TOP)/tests/host/*.rs)
@@ -39,7 +45,7 @@ C_SOURCES := $(filter-out %.mod.c,$(wildcard $(TOP)/localio/*.[ch] \
 	$(TOP)/nfsd_shim/*.[ch]))
 
 .PHONY: all deps kernel modules clean demo test vm-test bench profile host-test \
-	rustfmt rustfmtcheck clippy rust-analyzer checkpatch
+	rustfmt rustfmtcheck clippy rust-analyzer checkpatch ab
 
 all: modules
 
@@ -92,6 +98,11 @@ bench: modules
 
 profile: modules
 	$(TOP)/tests/vm/run.sh profile
+
+# The reference engine (AB_REF, default 6a2ecaf) is built once into the
+# cache; AB_ENGINES="LABEL:DIR ..." overrides the pair compared.
+ab: modules
+	$(TOP)/tests/vm/ab_ref.sh --run
 
 test: modules
 	$(TOP)/tests/run-all.sh

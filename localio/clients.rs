@@ -30,22 +30,22 @@
 //! [`REFUSAL_MEMORY_NS`](crate::policy::REFUSAL_MEMORY_NS): the requests
 //! meanwhile go to nfsd without paying for another open.
 
-use core::ffi::c_void;
-use core::ptr::NonNull;
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
 use kernel::{
-    new_spinlock,
+    fmt, new_spinlock,
     prelude::*,
     rbtree::{RBTree, RBTreeNode},
-    str::CStr,
+    str::{CStr, CString},
     sync::{Arc, SpinLock},
     time::Ktime,
 };
 
-use crate::glue;
+use crate::nfs::file::LowerFile;
+use crate::nfs::request::{ClientId, FileKey, NfsClient, Opener};
+use crate::nfs::shim::{Check, NfsdFile, OpenError};
 use crate::policy::{
-    file_reapable, refusal_blocks, refusal_current, Counters, DeclineReason, DioAlignment,
-    PathState, RequestKind, Reuse,
+    due, file_reapable, refusal_blocks, refusal_current, Counters, DeclineReason, DioAlignment,
+    PathState, Reuse,
 };
 
 /// How long an unused file stays open.
@@ -60,13 +60,8 @@ fn now_ns() -> u64 {
 
 /// A file opened through the nfsd shim, released when the last user lets
 /// go.
-///
-/// # Invariants
-///
-/// `raw` came from a successful `localio_rs_file_open` and is released only
-/// by `drop`.
 pub(crate) struct OpenFile {
-    raw: NonNull<glue::File>,
+    nfsd: NfsdFile,
     dio: DioAlignment,
     /// When a request last started or finished with the file.
     last_used_ns: AtomicU64,
@@ -74,38 +69,61 @@ pub(crate) struct OpenFile {
     in_flight: AtomicU32,
 }
 
-// SAFETY: The C object is immutable after open and may be used and released
-// from any thread; `serving` and the I/O paths only read it.
-unsafe impl Send for OpenFile {}
-// SAFETY: As above: shared use only reads the C object.
-unsafe impl Sync for OpenFile {}
+/// When an open failure last had nfs.ko redo the handshake.
+static OPEN_FAILED_PROBE_NS: AtomicU64 = AtomicU64::new(0);
+/// When a "not local" answer last had nfs.ko redo the handshake.
+static NOT_LOCAL_PROBE_NS: AtomicU64 = AtomicU64::new(0);
+
+/// Asks nfs.ko to redo the LOCALIO handshake, as its built-in path does
+/// when an open fails, so LOCALIO resumes once nfsd is back and stays off
+/// for a server that is not (or no longer) in this kernel. The handshake
+/// is a synchronous RPC to that server: at most once per `interval_ns`
+/// for all clients together.
+fn reprobe(client: &NfsClient, last: &AtomicU64, interval_ns: u64) {
+    let now = now_ns();
+    let prev = last.load(Ordering::Relaxed);
+    if !due(prev, now, interval_ns)
+        || last
+            .compare_exchange(prev, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+    {
+        return;
+    }
+    client.probe();
+}
+
+/// The handshake said "not local": nfsd may have been restarted since.
+pub(crate) fn not_local(client: &NfsClient) {
+    reprobe(client, &NOT_LOCAL_PROBE_NS, 5_000_000_000);
+}
 
 impl OpenFile {
-    /// Opens the file `req` needs through the shim.
-    ///
-    /// # Safety
-    ///
-    /// `req` must be a request nfs.ko offered as `kind` and not yet
-    /// completed or declined.
-    pub(crate) unsafe fn open(
-        req: *mut c_void,
-        kind: RequestKind,
-    ) -> Result<Arc<Self>, DeclineReason> {
-        let mut opened = glue::OpenedFile::default();
-        // SAFETY: `req` is a live offered request (our contract); `opened`
-        // is a valid out-parameter.
-        let status = unsafe { glue::localio_rs_file_open(req, kind as u32, &mut opened) };
-        if status != glue::GO_ON {
-            return Err(DeclineReason::from_code(status).unwrap_or(DeclineReason::OpenFailed));
-        }
-        let raw = NonNull::new(opened.file).ok_or(DeclineReason::OpenFailed)?;
+    /// Opens `opener`'s file through the shim.
+    pub(crate) fn open(opener: &Opener<'_>) -> Result<Arc<Self>, DeclineReason> {
+        let nfsd = match NfsdFile::open(opener) {
+            Ok(nfsd) => nfsd,
+            Err(OpenError::NoShim) => return Err(DeclineReason::NoShim),
+            Err(OpenError::Refused(errno)) => {
+                // nfsd went away (stopped, restarted, its net gone).
+                let gone = [
+                    kernel::bindings::ENXIO,
+                    kernel::bindings::ENOENT,
+                    kernel::bindings::ENOMEM,
+                ];
+                if gone.iter().any(|&e| errno == -(e as i32)) {
+                    reprobe(opener.client, &OPEN_FAILED_PROBE_NS, 1_000_000_000);
+                }
+                return Err(if errno == -(kernel::bindings::ENXIO as i32) {
+                    DeclineReason::NfsdDown
+                } else {
+                    DeclineReason::OpenFailed
+                });
+            }
+        };
+        let (mem, offset) = nfsd.dio_alignment();
         let file = OpenFile {
-            // INVARIANT: `raw` was just opened and is owned by this value.
-            raw,
-            dio: DioAlignment {
-                mem: opened.dio_mem,
-                offset: opened.dio_offset,
-            },
+            nfsd,
+            dio: DioAlignment { mem, offset },
             last_used_ns: AtomicU64::new(now_ns()),
             in_flight: AtomicU32::new(0),
         };
@@ -113,9 +131,14 @@ impl OpenFile {
         Arc::new(file, GFP_KERNEL).map_err(|_| DeclineReason::NoMemory)
     }
 
-    /// The C object, for building I/O on it while `self` is alive.
-    pub(crate) fn raw(&self) -> *mut glue::File {
-        self.raw.as_ptr()
+    /// The file as nfsd opened it.
+    pub(crate) fn nfsd(&self) -> &NfsdFile {
+        &self.nfsd
+    }
+
+    /// A reference to the exported file for one I/O.
+    pub(crate) fn lower_file(&self) -> Option<LowerFile> {
+        self.nfsd.lower_file()
     }
 
     /// The file's direct I/O alignment.
@@ -125,24 +148,21 @@ impl OpenFile {
 
     /// Whether nfsd still serves the file's network namespace.
     fn serving(&self) -> bool {
-        // SAFETY: `raw` is open (type invariant).
-        unsafe { glue::localio_rs_file_serving(self.raw.as_ptr()) }
+        self.nfsd.serving()
     }
 
     /// Whether what nfsd's open rested on has changed since; never sleeps.
     fn changed(&self) -> bool {
-        // SAFETY: `raw` is open (type invariant).
-        unsafe { glue::localio_rs_file_check(self.raw.as_ptr(), false) != glue::GO_ON }
+        !matches!(self.nfsd.check(false), Check::Unchanged)
     }
 
     /// Whether the file may serve the next request as nfsd opened it.
     /// May sleep (to start breaking a lease).
     fn reuse(&self) -> Reuse {
-        // SAFETY: `raw` is open (type invariant).
-        match unsafe { glue::localio_rs_file_check(self.raw.as_ptr(), true) } {
-            glue::GO_ON => Reuse::Use,
-            glue::REOPEN => Reuse::Reopen,
-            code => Reuse::Decline(DeclineReason::from_code(code).unwrap_or(DeclineReason::Lease)),
+        match self.nfsd.check(true) {
+            Check::Unchanged => Reuse::Use,
+            Check::Changed => Reuse::Reopen,
+            Check::LeaseBreaking => Reuse::Decline(DeclineReason::Lease),
         }
     }
 
@@ -172,18 +192,18 @@ impl FileInUse {
     }
 }
 
+impl core::ops::Deref for FileInUse {
+    type Target = OpenFile;
+
+    fn deref(&self) -> &OpenFile {
+        &self.0
+    }
+}
+
 impl Drop for FileInUse {
     fn drop(&mut self) {
         self.0.touch();
         self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-impl Drop for OpenFile {
-    fn drop(&mut self) {
-        // SAFETY: `raw` is open and this is its only release (type
-        // invariant); no user is left.
-        unsafe { glue::localio_rs_file_release(self.raw.as_ptr()) };
     }
 }
 
@@ -215,7 +235,7 @@ impl Entry {
 
 /// What one client remembers, by key.
 struct FileTable {
-    files: RBTree<glue::FileKey, Entry>,
+    files: RBTree<FileKey, Entry>,
     /// Entries in `files`.
     len: usize,
     /// `Entry::Open` entries in `files`.
@@ -225,7 +245,10 @@ struct FileTable {
 /// LOCALIO's state for one `nfs_client`.
 #[pin_data]
 pub(crate) struct Client {
-    nfs_client: NonNull<glue::NfsClient>,
+    id: ClientId,
+    /// The server's name, for the log and statistics.
+    server: CString,
+    nfs_version: u32,
     /// Requests of this client, as the module-wide totals count them.
     pub(crate) counters: Counters,
     path: AtomicU8,
@@ -233,21 +256,13 @@ pub(crate) struct Client {
     table: SpinLock<FileTable>,
 }
 
-// SAFETY: `nfs_client` is only passed to C accessors of fields that do not
-// change after the client is set up; the client outlives this value, which
-// nfs.ko's `client_release` hook removes before freeing it. The rest is
-// atomics and a lock.
-unsafe impl Send for Client {}
-// SAFETY: As above.
-unsafe impl Sync for Client {}
-
 impl Client {
     /// The opened file for a request with `key`: the cached one, or one
     /// `open` opens now (and which is cached when there is room). Counted in
     /// this client's counters and in `totals`.
     pub(crate) fn file_for(
         &self,
-        key: &glue::FileKey,
+        key: &FileKey,
         totals: &Counters,
         open: impl FnOnce() -> Result<Arc<OpenFile>, DeclineReason>,
     ) -> Result<Arc<OpenFile>, DeclineReason> {
@@ -311,7 +326,7 @@ impl Client {
     }
 
     /// Keeps `entry` for `key` if there is room, in place of what was there.
-    fn remember(&self, key: &glue::FileKey, entry: Entry) {
+    fn remember(&self, key: &FileKey, entry: Entry) {
         let opens = usize::from(entry.open_file().is_some());
         let Ok(node) = RBTreeNode::new(*key, entry, GFP_KERNEL) else {
             return;
@@ -337,7 +352,7 @@ impl Client {
     }
 
     /// Drops the cache's hold on `file` if it is still the one for `key`.
-    fn forget(&self, key: &glue::FileKey, file: &Arc<OpenFile>) {
+    fn forget(&self, key: &FileKey, file: &Arc<OpenFile>) {
         let removed = {
             let mut table = self.table.lock();
             let current = table
@@ -410,13 +425,7 @@ impl Client {
 
     /// The server's name and the NFS version, for the log and statistics.
     pub(crate) fn server(&self) -> (&CStr, u32) {
-        let clp = self.nfs_client.as_ptr();
-        // SAFETY: `clp` is live (see the `Send` impl); the name is a
-        // NUL-terminated string owned by it and never changed.
-        let name = unsafe { CStr::from_char_ptr(glue::localio_rs_client_server(clp).cast()) };
-        // SAFETY: As above.
-        let version = unsafe { glue::localio_rs_client_nfs_version(clp) };
-        (name, version)
+        (&self.server, self.nfs_version)
     }
 
     /// Files this client holds open now.
@@ -429,7 +438,7 @@ impl Client {
 #[pin_data]
 pub(crate) struct Clients {
     #[pin]
-    map: SpinLock<RBTree<usize, Arc<Client>>>,
+    map: SpinLock<RBTree<ClientId, Arc<Client>>>,
 }
 
 impl Clients {
@@ -440,21 +449,19 @@ impl Clients {
         })
     }
 
-    /// The state of `clp`, created on its first request.
-    ///
-    /// # Safety
-    ///
-    /// `clp` must be a live `nfs_client` that nfs.ko's `client_release`
-    /// hook reports (through [`Clients::remove`]) before it is freed.
-    pub(crate) unsafe fn get_or_add(&self, clp: *mut glue::NfsClient) -> Option<Arc<Client>> {
-        let id = clp as usize;
+    /// The state of `nfs_client`, created on its first request.
+    pub(crate) fn get_or_add(&self, nfs_client: &NfsClient) -> Option<Arc<Client>> {
+        let id = nfs_client.id();
         if let Some(client) = self.map.lock().get(&id) {
             return Some(client.clone());
         }
-        let nfs_client = NonNull::new(clp)?;
+        let name = nfs_client.server().to_str().unwrap_or("?");
+        let server = CString::try_from_fmt(fmt!("{name}")).ok()?;
         let client = Arc::pin_init(
             pin_init!(Client {
-                nfs_client,
+                id,
+                server,
+                nfs_version: nfs_client.nfs_version(),
                 counters: Counters::new(),
                 path: AtomicU8::new(PathState::Unknown.code()),
                 table <- new_spinlock!(
@@ -474,8 +481,8 @@ impl Clients {
         Some(client)
     }
 
-    /// Forgets the client at address `id` and lets go of its files.
-    pub(crate) fn remove(&self, id: usize) {
+    /// Forgets the client `id` and lets go of its files.
+    pub(crate) fn remove(&self, id: ClientId) {
         let removed = self.map.lock().remove(&id);
         // Released outside the lock: closing files may sleep.
         drop(removed);
@@ -484,7 +491,7 @@ impl Clients {
     /// Runs [`Client::reap`] on every client.
     pub(crate) fn reap(&self) {
         let now = now_ns();
-        let mut next = 0usize;
+        let mut next = ClientId::MIN;
         loop {
             let client = {
                 let mut map = self.map.lock();
@@ -494,7 +501,7 @@ impl Clients {
                 }
             };
             client.reap(now);
-            match (client.nfs_client.as_ptr() as usize).checked_add(1) {
+            match client.id.next() {
                 Some(n) => next = n,
                 None => break,
             }

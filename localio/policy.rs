@@ -25,13 +25,8 @@ pub enum RequestKind {
 }
 
 impl RequestKind {
-    /// All kinds, in the order of `enum localio_rs_kind` in glue.h.
+    /// All kinds, in the order the statistics list them.
     pub const ALL: [RequestKind; 3] = [RequestKind::Read, RequestKind::Write, RequestKind::Commit];
-
-    /// The kind with C code `code` (glue.h), if any.
-    pub fn from_code(code: u32) -> Option<Self> {
-        Self::ALL.get(code as usize).copied()
-    }
 
     /// Name used in the statistics file.
     pub const fn name(self) -> &'static str {
@@ -101,14 +96,6 @@ impl DeclineReason {
         DeclineReason::SyncCommit,
         DeclineReason::RecentlyRefused,
     ];
-
-    /// The reason with C code `code` (glue.h), if it is one C reports.
-    pub fn from_code(code: i32) -> Option<Self> {
-        match code {
-            0..=6 => Some(Self::ALL[code as usize]),
-            _ => None,
-        }
-    }
 
     /// Name used in the statistics file.
     pub const fn name(self) -> &'static str {
@@ -402,6 +389,24 @@ impl PathState {
     }
 }
 
+/// The byte range `start..=end` a COMMIT of `count` bytes at `offset`
+/// syncs: a count of 0, or one that runs past the end of the offsets,
+/// means to the end of the file (`i64::MAX`, the kernel's `LLONG_MAX`).
+pub fn commit_range(offset: u64, count: u32) -> (u64, u64) {
+    const END_OF_FILE: u64 = i64::MAX as u64;
+    let end = match offset.checked_add(u64::from(count)) {
+        Some(past) if count > 0 => past - 1,
+        _ => END_OF_FILE,
+    };
+    (offset, end.min(END_OF_FILE))
+}
+
+/// Whether a rate-limited action last taken at `last` (nanoseconds,
+/// monotonic; 0: never) may be taken again at `now`, `interval` later.
+pub fn due(last: u64, now: u64, interval: u64) -> bool {
+    last == 0 || now.saturating_sub(last) >= interval
+}
+
 const KINDS: usize = RequestKind::ALL.len();
 const REASONS: usize = DeclineReason::ALL.len();
 
@@ -420,6 +425,8 @@ pub struct Counters {
     file_reuses: AtomicU64,
     file_reopens: AtomicU64,
     split: AtomicU64,
+    completed_inline: AtomicU64,
+    completed_async: AtomicU64,
 }
 
 impl Counters {
@@ -435,6 +442,8 @@ impl Counters {
             file_reuses: AtomicU64::new(0),
             file_reopens: AtomicU64::new(0),
             split: AtomicU64::new(0),
+            completed_inline: AtomicU64::new(0),
+            completed_async: AtomicU64::new(0),
         }
     }
 
@@ -503,6 +512,27 @@ impl Counters {
                 self.errors[i].fetch_add(1, Ordering::Relaxed);
             }
         }
+    }
+
+    /// Accounts how a local I/O completed: `inline`, within its submission
+    /// (and always for a COMMIT's sync), or later through `ki_complete`.
+    pub fn completion(&self, inline: bool) {
+        let counter = if inline {
+            &self.completed_inline
+        } else {
+            &self.completed_async
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Local I/Os completed within their submission.
+    pub fn completed_inline(&self) -> u64 {
+        self.completed_inline.load(Ordering::Relaxed)
+    }
+
+    /// Local I/Os completed later, through `ki_complete`.
+    pub fn completed_async(&self) -> u64 {
+        self.completed_async.load(Ordering::Relaxed)
     }
 
     /// Requests of `kind` offered so far.

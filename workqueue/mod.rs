@@ -17,11 +17,20 @@
 //!
 //! [`IoQueue`] and [`TaskFlagsScope`] are the only code in this project that
 //! calls `alloc_workqueue`/`destroy_workqueue` or touches `current->flags`.
+//! [`Ticker`] runs periodic work (the file cache's reaper).
 
 use core::marker::PhantomData;
 use core::ops::Deref;
 use core::ptr::NonNull;
-use kernel::{bindings, c_str, prelude::*, str::CStr, workqueue::Queue};
+use kernel::{
+    bindings, c_str,
+    prelude::*,
+    str::CStr,
+    sync::Arc,
+    time::{msecs_to_jiffies, Jiffies},
+    types::Opaque,
+    workqueue::Queue,
+};
 
 /// A dedicated unbound work queue without a rescuer, destroyed on drop.
 ///
@@ -144,5 +153,86 @@ impl Drop for TaskFlagsScope {
             let task = bindings::get_current();
             (*task).flags = ((*task).flags & !self.set) | self.saved;
         }
+    }
+}
+
+/// What a [`Ticker`] does on every tick.
+pub trait Tick: Send + Sync + 'static {
+    /// One tick, on a system worker.
+    fn tick(&self);
+}
+
+/// Calls [`Tick::tick`] on a `T` every interval until dropped.
+///
+/// # Invariants
+///
+/// `dwork` is initialised with [`Ticker::run`] as its function, and is
+/// cancelled (synchronously) before the value is freed.
+#[pin_data(PinnedDrop)]
+pub struct Ticker<T: Tick> {
+    #[pin]
+    dwork: Opaque<bindings::delayed_work>,
+    data: Arc<T>,
+    interval: Jiffies,
+}
+
+// SAFETY: The delayed work may be queued and cancelled from any task; `T`
+// is `Send + Sync`.
+unsafe impl<T: Tick> Send for Ticker<T> {}
+// SAFETY: As above.
+unsafe impl<T: Tick> Sync for Ticker<T> {}
+
+impl<T: Tick> Ticker<T> {
+    /// Starts ticking every `interval_ms` milliseconds, the first tick one
+    /// interval from now.
+    pub fn start(data: Arc<T>, interval_ms: u32) -> Result<Pin<KBox<Self>>> {
+        let ticker = KBox::pin_init(
+            pin_init!(Self {
+                // SAFETY: `dwork` is initialised in place, with our function.
+                dwork <- Opaque::ffi_init(|dwork| unsafe {
+                    crate::nfs::bindings::localio_rs_init_delayed_work(dwork, Some(Self::run))
+                }),
+                data,
+                interval: msecs_to_jiffies(interval_ms),
+            }),
+            GFP_KERNEL,
+        )?;
+        ticker.schedule();
+        Ok(ticker)
+    }
+
+    fn schedule(&self) {
+        // SAFETY: `dwork` is initialised (type invariant) and pinned; it is
+        // cancelled before it is freed.
+        unsafe {
+            bindings::queue_delayed_work_on(
+                bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
+                bindings::system_wq,
+                self.dwork.get(),
+                self.interval,
+            )
+        };
+    }
+
+    /// # Safety
+    ///
+    /// `work` must be the `work` of a live `Ticker<T>`'s `dwork`.
+    unsafe extern "C" fn run(work: *mut bindings::work_struct) {
+        let offset = core::mem::offset_of!(Self, dwork)
+            + core::mem::offset_of!(bindings::delayed_work, work);
+        // SAFETY: `work` is at `offset` in a live `Ticker<T>` (our
+        // contract), which `drop` keeps alive until this has returned.
+        let this = unsafe { &*work.cast::<u8>().sub(offset).cast::<Self>() };
+        this.data.tick();
+        this.schedule();
+    }
+}
+
+#[pinned_drop]
+impl<T: Tick> PinnedDrop for Ticker<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: Initialised (type invariant); this waits for a running
+        // tick and keeps it from queueing itself again.
+        unsafe { bindings::cancel_delayed_work_sync(self.dwork.get()) };
     }
 }

@@ -214,21 +214,31 @@ mod tests {
     }
 
     #[test]
-    fn codes_match_the_c_enums() {
-        let glue = include_str!("../../localio/glue.h");
-        for (i, kind) in RequestKind::ALL.iter().enumerate() {
-            let c = format!("LOCALIO_RS_{} = {i},", kind.name().to_uppercase());
-            assert!(glue.contains(&c), "{c}");
-            assert_eq!(RequestKind::from_code(i as u32), Some(*kind));
-        }
-        assert_eq!(RequestKind::from_code(3), None);
-        for i in 0..7 {
-            let reason = DeclineReason::from_code(i).unwrap();
-            let c = format!("LOCALIO_RS_DECLINE_{} = {i},", reason.name().to_uppercase());
-            assert!(glue.contains(&c), "{c}");
-        }
-        assert_eq!(DeclineReason::from_code(7), None);
-        assert_eq!(DeclineReason::from_code(-1), None);
+    fn commit_range_covers_what_was_asked() {
+        assert_eq!(commit_range(0, 0), (0, i64::MAX as u64));
+        assert_eq!(commit_range(4096, 0), (4096, i64::MAX as u64));
+        assert_eq!(commit_range(4096, 4096), (4096, 8191));
+        assert_eq!(commit_range(0, 1), (0, 0));
+        assert_eq!(commit_range(u64::MAX, 10), (u64::MAX, i64::MAX as u64));
+        assert_eq!(commit_range(i64::MAX as u64, 10).1, i64::MAX as u64);
+    }
+
+    #[test]
+    fn due_limits_the_rate() {
+        assert!(due(0, 5, 1_000));
+        assert!(!due(1_000, 1_999, 1_000));
+        assert!(due(1_000, 2_000, 1_000));
+        // A clock that went backwards (another CPU's newer stamp) waits.
+        assert!(!due(5_000, 4_000, 1_000));
+    }
+
+    #[test]
+    fn completions_are_counted_by_path() {
+        let c = Counters::new();
+        c.completion(true);
+        c.completion(true);
+        c.completion(false);
+        assert_eq!((c.completed_inline(), c.completed_async()), (2, 1));
     }
 
     #[test]

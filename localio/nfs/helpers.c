@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The client's whole C: one-line wrappers, in the style of rust/helpers/,
+ * for static inlines and macros bindgen cannot turn into Rust. No logic.
+ */
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/workqueue.h>
+
+#include "helpers.h"
+
+const struct cred *localio_rs_get_cred(const struct cred *cred)
+{
+	return get_cred(cred);
+}
+
+void localio_rs_put_cred(const struct cred *cred)
+{
+	put_cred(cred);
+}
+
+struct file *localio_rs_get_file(struct file *file)
+{
+	return get_file(file);
+}
+
+loff_t localio_rs_i_size_read(const struct inode *inode)
+{
+	return i_size_read(inode);
+}
+
+void localio_rs_init_sync_kiocb(struct kiocb *kiocb, struct file *file)
+{
+	init_sync_kiocb(kiocb, file);
+}
+
+void localio_rs_kiocb_start_write(struct kiocb *kiocb)
+{
+	kiocb_start_write(kiocb);
+}
+
+void localio_rs_kiocb_end_write(struct kiocb *kiocb)
+{
+	kiocb_end_write(kiocb);
+}
+
+void localio_rs_init_delayed_work(struct delayed_work *dwork, work_func_t func)
+{
+	INIT_DELAYED_WORK(dwork, func);
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* helpers.c, for bindgen and for the compiler's prototype check. */
+#include <linux/types.h>
+
+struct cred;
+struct delayed_work;
+struct file;
+struct inode;
+struct kiocb;
+struct work_struct;
+
+const struct cred *localio_rs_get_cred(const struct cred *cred);
+void localio_rs_put_cred(const struct cred *cred);
+struct file *localio_rs_get_file(struct file *file);
+loff_t localio_rs_i_size_read(const struct inode *inode);
+void localio_rs_init_sync_kiocb(struct kiocb *kiocb, struct file *file);
+void localio_rs_kiocb_start_write(struct kiocb *kiocb);
+void localio_rs_kiocb_end_write(struct kiocb *kiocb);
+void localio_rs_init_delayed_work(struct delayed_work *dwork,
+				  void (*func)(struct work_struct *work));

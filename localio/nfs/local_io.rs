@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One request's I/O on the exported filesystem, run on a work queue.
+//!
+//! A [`LocalIo`] is one allocation holding the work item, the `kiocb`, the
+//! `iov_iter` and the `bio_vec`s over the NFS request's pages, and the
+//! caller's job (which owns the NFS request, and so its pages). It is
+//! queued to be submitted; a worker submits it with `->read_iter` or
+//! `->write_iter` as async direct I/O (or syncs the file, for a COMMIT).
+//! If the filesystem completes it at once, the worker hands the result to
+//! [`IoJob::done`] right there; if it returns `-EIOCBQUEUED`, the I/O is
+//! the filesystem's until `ki_complete`, which may run in interrupt
+//! context and so only queues it again, for [`IoJob::done`] on a worker.
+
+use super::bindings as b;
+use super::cred::CredOverride;
+use super::file::LowerFile;
+use super::module_ref::ModuleRef;
+use super::request::Pages;
+use crate::workqueue::{IoQueue, TaskFlagsScope};
+use core::mem::{ManuallyDrop, MaybeUninit};
+use core::pin::Pin;
+use core::sync::atomic::{AtomicIsize, AtomicPtr, AtomicU8, AtomicUsize, Ordering};
+use kernel::{
+    alloc::flags::GFP_NOWAIT,
+    init::InPlaceWrite,
+    prelude::*,
+    str::CStr,
+    types::Opaque,
+    workqueue::{impl_has_work, new_work, Queue, Work, WorkItem},
+};
+
+/// What owns a [`LocalIo`] and finishes it.
+pub(crate) trait IoJob: Send + Sized + 'static {
+    /// The pages of the request the job owns, which the I/O reads into or
+    /// writes from.
+    fn pages(&self) -> Pages<'_>;
+
+    /// Called on a worker (or, without a queue, where the I/O was started)
+    /// with the I/O's result: bytes moved, or a negative errno. `inline`
+    /// says whether the filesystem completed it within the submission.
+    fn done(io: Pin<KBox<LocalIo<Self>>>, result: isize, inline: bool);
+}
+
+/// What a [`LocalIo`] does.
+#[derive(Clone, Copy)]
+pub(crate) enum Op {
+    /// Direct read into the pages from `pos`.
+    Read { pos: u64 },
+    /// Direct write of the pages at `pos`; `dsync`: the data (and with
+    /// `sync` also the metadata) is stable when it completes.
+    Write { pos: u64, dsync: bool, sync: bool },
+    /// `fsync` of the byte range `start..=end`.
+    Sync { start: u64, end: u64 },
+}
+
+/// The module's I/O queue while a [`LocalIoQueue`] publishes it.
+static QUEUE: AtomicPtr<b::workqueue_struct> = AtomicPtr::new(core::ptr::null_mut());
+
+/// [`LocalIo`]s allocated and not yet freed.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// The queue every [`LocalIo`] of this module runs on. One per module.
+///
+/// # Invariants
+///
+/// `queue` is published in [`QUEUE`] from `new` until `drop`, which
+/// destroys it only once no [`LocalIo`] is left (so none can still be
+/// about to queue itself on it).
+pub(crate) struct LocalIoQueue {
+    /// Reached through [`QUEUE`]; destroyed (drained) after `drop`.
+    _queue: IoQueue,
+}
+
+impl LocalIoQueue {
+    /// A dedicated unbound queue (see [`IoQueue`]) named `name`.
+    pub(crate) fn new(name: &'static CStr) -> Result<Self> {
+        let queue = IoQueue::new_unbound(name)?;
+        QUEUE
+            .compare_exchange(
+                core::ptr::null_mut(),
+                queue.as_ptr(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .map_err(|_| EBUSY)?;
+        // INVARIANT: Published above.
+        Ok(Self { _queue: queue })
+    }
+}
+
+impl Drop for LocalIoQueue {
+    fn drop(&mut self) {
+        QUEUE.store(core::ptr::null_mut(), Ordering::Release);
+        // Every I/O holds a module reference, so at unload this finds none;
+        // it is here so that no order of drops can free the queue under
+        // one.
+        while IN_FLIGHT.load(Ordering::Acquire) != 0 {
+            // SAFETY: Sleeping is allowed here: module unload, task context.
+            unsafe { b::msleep(1) };
+        }
+        // `queue` is destroyed next, after draining what is queued.
+    }
+}
+
+/// One live [`LocalIo`]'s share of [`IN_FLIGHT`] and of the module.
+struct InFlight {
+    _module: ModuleRef,
+}
+
+impl InFlight {
+    fn new() -> Self {
+        IN_FLIGHT.fetch_add(1, Ordering::AcqRel);
+        Self {
+            _module: ModuleRef::new(&crate::THIS_MODULE),
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Request pages covered inline; larger requests get their own array.
+const INLINE_BVECS: usize = 16;
+
+enum Bvecs {
+    Inline([b::bio_vec; INLINE_BVECS]),
+    Heap(KVec<b::bio_vec>),
+}
+
+impl Bvecs {
+    /// Room for `nr_pages` entries.
+    fn reserve(nr_pages: usize) -> Result<Self> {
+        if nr_pages <= INLINE_BVECS {
+            return Ok(Bvecs::Inline([b::bio_vec::default(); INLINE_BVECS]));
+        }
+        Ok(Bvecs::Heap(KVec::with_capacity(nr_pages, GFP_KERNEL)?))
+    }
+
+    /// Covers `pages`, as many as there is room for; returns how many.
+    fn cover(&mut self, pages: &[*mut b::page]) -> u32 {
+        let vec = |page: &*mut b::page| b::bio_vec {
+            bv_page: *page,
+            bv_len: kernel::page::PAGE_SIZE as u32,
+            bv_offset: 0,
+        };
+        let covered = match self {
+            Bvecs::Inline(inline) => {
+                for (slot, page) in inline.iter_mut().zip(pages) {
+                    *slot = vec(page);
+                }
+                pages.len().min(INLINE_BVECS)
+            }
+            Bvecs::Heap(heap) => {
+                let room = heap.capacity();
+                for page in pages.iter().take(room) {
+                    // Within the capacity reserved: never allocates.
+                    if heap.push(vec(page), GFP_NOWAIT).is_err() {
+                        break;
+                    }
+                }
+                heap.len()
+            }
+        };
+        u32::try_from(covered).unwrap_or(0)
+    }
+
+    fn as_ptr(&self) -> *const b::bio_vec {
+        match self {
+            Bvecs::Inline(inline) => inline.as_ptr(),
+            Bvecs::Heap(heap) => heap.as_ptr(),
+        }
+    }
+}
+
+/// The memory for one [`LocalIo`], taken before the NFS request is
+/// accepted, so that running out of it leaves the request to nfs.ko.
+pub(crate) struct IoSlot<J: IoJob> {
+    slot: KBox<MaybeUninit<LocalIo<J>>>,
+    bvecs: Bvecs,
+}
+
+impl<J: IoJob> IoSlot<J> {
+    /// Room for an I/O over up to `nr_pages` pages.
+    pub(crate) fn reserve(nr_pages: usize) -> Result<Self> {
+        Ok(Self {
+            bvecs: Bvecs::reserve(nr_pages)?,
+            slot: KBox::new_uninit(GFP_KERNEL)?,
+        })
+    }
+
+    /// The I/O `op` on `file` for `job`, moving `len` bytes at `pgbase`
+    /// into the pages of `job`'s request (none for [`Op::Sync`]), which
+    /// the job keeps alive until it is done: it is owned by the I/O.
+    pub(crate) fn fill(
+        mut self,
+        job: J,
+        file: LowerFile,
+        op: Op,
+        pgbase: u32,
+        len: u32,
+    ) -> Pin<KBox<LocalIo<J>>> {
+        let nr_pages = match op {
+            Op::Sync { .. } => 0,
+            _ => self.bvecs.cover(job.pages().as_slice()),
+        };
+        let init = pin_init!(LocalIo {
+            work <- new_work!("localio_rs::LocalIo"),
+            kiocb: Opaque::uninit(),
+            iter: Opaque::uninit(),
+            bvecs: self.bvecs,
+            nr_pages,
+            len,
+            pgbase,
+            op,
+            file: ManuallyDrop::new(file),
+            state: AtomicU8::new(QUEUED),
+            result: AtomicIsize::new(0),
+            write_started: false,
+            taken: false,
+            job: ManuallyDrop::new(job),
+            in_flight: InFlight::new(),
+        });
+        match self.slot.write_pin_init(init) {
+            Ok(io) => io,
+            Err(never) => match never {},
+        }
+    }
+}
+
+const QUEUED: u8 = 0;
+const SUBMITTED: u8 = 1;
+const COMPLETED: u8 = 2;
+
+/// One I/O to the lower filesystem and the job it is for.
+///
+/// # Invariants
+///
+/// - `bvecs[..nr_pages]` cover pages that `job` keeps alive until the I/O
+///   has completed (the NFS request owns them).
+/// - `kiocb` is initialised while the state is `SUBMITTED` or later; while
+///   `SUBMITTED` after `->read_iter`/`->write_iter` returned
+///   `-EIOCBQUEUED`, the filesystem owns the whole allocation until
+///   `ki_complete`.
+/// - `write_started` says whether `kiocb_start_write` was called, which
+///   `into_job` (or `drop`) balances.
+#[pin_data(PinnedDrop)]
+pub(crate) struct LocalIo<J: IoJob> {
+    #[pin]
+    work: Work<LocalIo<J>>,
+    #[pin]
+    kiocb: Opaque<b::kiocb>,
+    #[pin]
+    iter: Opaque<b::iov_iter>,
+    bvecs: Bvecs,
+    nr_pages: u32,
+    /// The bytes at `pgbase` into the pages that the I/O moves.
+    len: u32,
+    pgbase: u32,
+    op: Op,
+    file: ManuallyDrop<LowerFile>,
+    state: AtomicU8,
+    result: AtomicIsize,
+    write_started: bool,
+    /// Whether `into_job` took `job` and `file`.
+    taken: bool,
+    job: ManuallyDrop<J>,
+    in_flight: InFlight,
+}
+
+impl_has_work! {
+    impl{J: IoJob} HasWork<Self> for LocalIo<J> { self.work }
+}
+
+// SAFETY: Whichever task runs it owns all of it: the kiocb, the iterator
+// and the page references are handed from the submitting worker to the
+// filesystem and back, never shared; `J` is `Send`.
+unsafe impl<J: IoJob> Send for LocalIo<J> {}
+
+impl<J: IoJob> LocalIo<J> {
+    /// The job.
+    pub(crate) fn job(&self) -> &J {
+        &self.job
+    }
+
+    /// Queues the I/O for submission.
+    pub(crate) fn start(this: Pin<KBox<Self>>) {
+        if let Err(this) = Self::enqueue(this) {
+            J::done(this, -(b::ESHUTDOWN as isize), true);
+        }
+    }
+
+    /// Queues `this` on the module's queue, or gives it back if there is
+    /// none.
+    fn enqueue(this: Pin<KBox<Self>>) -> Result<(), Pin<KBox<Self>>> {
+        let queue = QUEUE.load(Ordering::Acquire);
+        if queue.is_null() {
+            return Err(this);
+        }
+        // SAFETY: Published, and `LocalIoQueue::drop` does not destroy it
+        // while `this`, counted in `IN_FLIGHT`, exists; `this` is freed
+        // only by a worker of the queue, after this call.
+        let queue = unsafe { Queue::from_raw(queue) };
+        queue.enqueue(this);
+        Ok(())
+    }
+
+    /// Ends the I/O and returns the job, with the lower file.
+    pub(crate) fn into_job(mut this: Pin<KBox<Self>>) -> (J, LowerFile) {
+        // SAFETY: Nothing is moved out of the pinned allocation: `job` and
+        // `file` are not structurally pinned and are taken out of their
+        // `ManuallyDrop`s once (`taken`), so `drop` leaves them alone.
+        let io = unsafe { this.as_mut().get_unchecked_mut() };
+        io.end_write();
+        io.taken = true;
+        // SAFETY: As above.
+        unsafe {
+            (
+                ManuallyDrop::take(&mut io.job),
+                ManuallyDrop::take(&mut io.file),
+            )
+        }
+    }
+
+    fn end_write(&mut self) {
+        if self.write_started {
+            self.write_started = false;
+            // SAFETY: Started by `submit` on this initialised kiocb, and
+            // balanced once (type invariant).
+            unsafe { b::localio_rs_kiocb_end_write(self.kiocb.get()) };
+        }
+    }
+
+    /// Runs the I/O on this worker.
+    fn submit(mut this: Pin<KBox<Self>>) {
+        let _flags = TaskFlagsScope::io_worker();
+        // SAFETY: Not moved out of; the fields written are not structurally
+        // pinned or are `Opaque` and initialised in place.
+        let io = unsafe { this.as_mut().get_unchecked_mut() };
+        let (pos, write, flags) = match io.op {
+            Op::Sync { start, end } => {
+                // SAFETY: The file is open (`LowerFile`), its credentials
+                // live as long.
+                let result = unsafe {
+                    let _cred = CredOverride::new(io.file.opener_cred());
+                    b::vfs_fsync_range(io.file.as_ptr(), start as i64, end as i64, 0)
+                };
+                J::done(this, result as isize, true);
+                return;
+            }
+            Op::Read { pos } => (pos, false, 0),
+            Op::Write { pos, dsync, sync } => {
+                let mut flags = 0;
+                if dsync {
+                    flags |= b::LOCALIO_RS_IOCB_DSYNC;
+                }
+                if sync {
+                    flags |= b::LOCALIO_RS_IOCB_SYNC;
+                }
+                (pos, true, flags)
+            }
+        };
+        let kiocb = io.kiocb.get();
+        let iter = io.iter.get();
+        // SAFETY: `kiocb` and `iter` are ours to initialise; the bvecs
+        // cover `nr_pages` live pages (type invariant); the file is open.
+        unsafe {
+            b::localio_rs_init_sync_kiocb(kiocb, io.file.as_ptr());
+            (*kiocb).ki_pos = pos as i64;
+            (*kiocb).ki_flags |= b::IOCB_DIRECT as i32 | flags;
+            (*kiocb).ki_flags &= !b::LOCALIO_RS_IOCB_APPEND;
+            (*kiocb).ki_complete = Some(Self::complete);
+            let dir = if write { b::ITER_SOURCE } else { b::ITER_DEST };
+            b::iov_iter_bvec(
+                iter,
+                dir,
+                io.bvecs.as_ptr(),
+                io.nr_pages as usize,
+                (io.len as usize) + (io.pgbase as usize),
+            );
+            b::iov_iter_advance(iter, io.pgbase as usize);
+            if write {
+                // Freeze protection is held until the write completes, as
+                // aio does: a freeze waits for our in-flight writes.
+                (*kiocb).ki_flags |= b::IOCB_WRITE as i32;
+                b::localio_rs_kiocb_start_write(kiocb);
+                io.write_started = true;
+            }
+        }
+        io.state.store(SUBMITTED, Ordering::Relaxed);
+        let file = io.file.as_ptr();
+        let cred = io.file.opener_cred();
+        // From here the filesystem may own the allocation: give up the box.
+        // SAFETY: Rebuilt below or by `complete` from the same pointer; the
+        // allocation is never moved.
+        let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(this) });
+        // SAFETY: `kiocb` and `iter` are set up above; the file is open (the
+        // job holds it) and its credentials live as long.
+        let result = unsafe {
+            let _cred = CredOverride::new(cred);
+            let fops = &*(*file).f_op;
+            let rw = if write {
+                fops.write_iter
+            } else {
+                fops.read_iter
+            };
+            match rw {
+                Some(rw) => rw(kiocb, iter),
+                None => -(b::EINVAL as isize),
+            }
+        };
+        if result == -(b::EIOCBQUEUED as isize) {
+            return;
+        }
+        // SAFETY: Completed within the call: `ki_complete` will not run, so
+        // this is again the only owner of `raw`, which came from `into_raw`.
+        let this = unsafe { Pin::new_unchecked(KBox::from_raw(raw)) };
+        J::done(this, result, true);
+    }
+
+    /// `ki_complete`: any context, interrupts included.
+    ///
+    /// # Safety
+    ///
+    /// `kiocb` must be the `kiocb` of a [`LocalIo`] whose submission
+    /// returned `-EIOCBQUEUED`; called once.
+    unsafe extern "C" fn complete(kiocb: *mut b::kiocb, result: isize) {
+        let offset = core::mem::offset_of!(Self, kiocb);
+        // SAFETY: `kiocb` is the field at `offset` of a `LocalIo` (our
+        // contract), whose allocation the filesystem hands back here.
+        let this = unsafe {
+            let raw = kiocb.cast::<u8>().sub(offset).cast::<Self>();
+            Pin::new_unchecked(KBox::from_raw(raw))
+        };
+        this.result.store(result, Ordering::Relaxed);
+        this.state.store(COMPLETED, Ordering::Relaxed);
+        // Never refused: a `LocalIo` is started only on a live queue,
+        // which `LocalIoQueue::drop` keeps until every `LocalIo` is freed.
+        if let Err(this) = Self::enqueue(this) {
+            drop(this);
+        }
+    }
+}
+
+impl<J: IoJob> WorkItem for LocalIo<J> {
+    type Pointer = Pin<KBox<LocalIo<J>>>;
+
+    fn run(this: Pin<KBox<Self>>) {
+        match this.state.load(Ordering::Relaxed) {
+            COMPLETED => {
+                let result = this.result.load(Ordering::Relaxed);
+                J::done(this, result, false);
+            }
+            _ => Self::submit(this),
+        }
+    }
+}
+
+#[pinned_drop]
+impl<J: IoJob> PinnedDrop for LocalIo<J> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: Only fields that are not structurally pinned are used;
+        // `job` and `file` are dropped here only if `into_job` did not take
+        // them.
+        let io = unsafe { self.get_unchecked_mut() };
+        io.end_write();
+        if !io.taken {
+            // SAFETY: Not taken, and dropped once, here.
+            unsafe {
+                ManuallyDrop::drop(&mut io.job);
+                ManuallyDrop::drop(&mut io.file);
+            }
+        }
+    }
+}

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Being nfs.ko's LOCALIO provider (the hook series in `patches/`).
+//!
+//! A [`Provider`] is offered every READ, WRITE and COMMIT of a
+//! `localio=on` mount and answers each with a token: [`Accepted`] (it will
+//! complete the request) or [`Declined`] (nfs.ko sends it as an RPC). The
+//! tokens come only from the offer of the same call, so an answer cannot
+//! disagree with what was done to the offer. A [`Registration`] registers
+//! on creation and unregisters on drop; nfs.ko's unregister waits for hook
+//! calls in flight, so none runs after it.
+
+use super::bindings as b;
+use super::request::{Accepted, ClientId, CommitOffer, Declined, Offer, PgioOffer};
+use core::ffi::{c_int, c_void, CStr};
+use core::sync::atomic::{AtomicPtr, Ordering};
+use kernel::{prelude::*, sync::Arc, ThisModule};
+
+/// A LOCALIO provider.
+#[vtable]
+pub(crate) trait Provider: Send + Sync + 'static {
+    /// Serve `offer`, or leave it to nfs.ko. Runs in the context of the
+    /// NFS client's I/O, writeback included.
+    fn offer<'a>(&self, offer: Offer<'a>) -> Result<Accepted<'a>, Declined<'a>>;
+
+    /// nfs.ko is about to free the `nfs_client` `client`; no request of
+    /// it is in flight.
+    fn client_release(&self, _client: ClientId) {
+        kernel::build_error(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// The registered provider's state, for the hooks (nfs.ko passes none).
+/// One provider per module.
+static REGISTERED: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
+
+/// The provider registered with nfs.ko while this lives.
+///
+/// # Invariants
+///
+/// `ops` is registered with nfs.ko and [`REGISTERED`] points to the `T` in
+/// `provider`, from `new` until `drop`.
+pub(crate) struct Registration<T: Provider> {
+    ops: KBox<b::nfs_localio_provider>,
+    /// Reached through [`REGISTERED`].
+    _provider: Arc<T>,
+}
+
+// SAFETY: The registered table is only read, by nfs.ko, from any task; it
+// is unregistered from whichever task drops the registration.
+unsafe impl<T: Provider> Send for Registration<T> {}
+// SAFETY: Shared use only reads `provider`, which is `Sync`.
+unsafe impl<T: Provider> Sync for Registration<T> {}
+
+impl<T: Provider> Registration<T> {
+    /// Registers `provider` as nfs.ko's LOCALIO provider.
+    pub(crate) fn new(
+        module: &'static ThisModule,
+        name: &'static CStr,
+        provider: Arc<T>,
+    ) -> Result<Self> {
+        let ops = KBox::new(
+            b::nfs_localio_provider {
+                owner: module.as_ptr(),
+                name: name.as_ptr().cast(),
+                client_release: T::HAS_CLIENT_RELEASE.then_some(Self::client_release as _),
+                pgio: Some(Self::pgio),
+                commit: Some(Self::commit),
+                ..Default::default()
+            },
+            GFP_KERNEL,
+        )?;
+        let state = (&*provider as *const T).cast_mut().cast::<c_void>();
+        REGISTERED
+            .compare_exchange(
+                core::ptr::null_mut(),
+                state,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .map_err(|_| EBUSY)?;
+        // SAFETY: `ops` lives (boxed) until `drop` unregisters it; the hooks
+        // find the provider through `REGISTERED`, set above.
+        let status = unsafe { b::nfs_localio_register_provider(&*ops) };
+        if let Err(e) = kernel::error::to_result(status) {
+            REGISTERED.store(core::ptr::null_mut(), Ordering::Release);
+            return Err(e);
+        }
+        // INVARIANT: Registered above, and `REGISTERED` is set.
+        Ok(Self {
+            ops,
+            _provider: provider,
+        })
+    }
+
+    /// The registered provider.
+    ///
+    /// # Safety
+    ///
+    /// Only from a hook nfs.ko calls while a `Registration<T>` exists.
+    unsafe fn registered<'a>() -> &'a T {
+        // SAFETY: Hooks run only between register and unregister (our
+        // contract), while `REGISTERED` points to the live `T`.
+        unsafe { &*REGISTERED.load(Ordering::Acquire).cast::<T>() }
+    }
+
+    unsafe extern "C" fn client_release(clp: *mut b::nfs_client) {
+        // SAFETY: A hook of the registered provider, with a client nfs.ko
+        // handed it.
+        unsafe { Self::registered().client_release(ClientId::from_raw(clp)) };
+    }
+
+    unsafe extern "C" fn pgio(
+        hdr: *mut b::nfs_pgio_header,
+        call_ops: *const b::rpc_call_ops,
+        _how: c_int,
+    ) -> c_int {
+        // SAFETY: nfs.ko offers `hdr` for the duration of this call.
+        let write = unsafe { (*hdr).rw_mode } & b::LOCALIO_RS_FMODE_WRITE != 0;
+        // SAFETY: As above; `rw_mode` says whether it is a READ or WRITE.
+        let offer = unsafe {
+            if write {
+                PgioOffer::from_raw(hdr, call_ops).map(Offer::Write)
+            } else {
+                PgioOffer::from_raw(hdr, call_ops).map(Offer::Read)
+            }
+        };
+        // SAFETY: A hook of the registered provider.
+        unsafe { Self::answer(offer) }
+    }
+
+    unsafe extern "C" fn commit(
+        data: *mut b::nfs_commit_data,
+        call_ops: *const b::rpc_call_ops,
+        how: c_int,
+    ) -> c_int {
+        let sync = how & b::FLUSH_SYNC as c_int != 0;
+        // SAFETY: nfs.ko offers `data` for the duration of this call.
+        let offer = unsafe { CommitOffer::from_raw(data, call_ops, sync) }.map(Offer::Commit);
+        // SAFETY: A hook of the registered provider.
+        unsafe { Self::answer(offer) }
+    }
+
+    /// # Safety
+    ///
+    /// Only from a hook nfs.ko calls while a `Registration<T>` exists.
+    unsafe fn answer(offer: Option<Offer<'_>>) -> c_int {
+        let Some(offer) = offer else {
+            return -(b::EINVAL as c_int);
+        };
+        // SAFETY: Our contract.
+        match unsafe { Self::registered() }.offer(offer) {
+            Ok(_) => 0,
+            Err(_) => -(b::EOPNOTSUPP as c_int),
+        }
+    }
+}
+
+impl<T: Provider> Drop for Registration<T> {
+    fn drop(&mut self) {
+        // SAFETY: Registered in `new` (type invariant); this waits for
+        // hook calls in flight.
+        unsafe { b::nfs_localio_unregister_provider(&*self.ops) };
+        REGISTERED.store(core::ptr::null_mut(), Ordering::Release);
+    }
+}

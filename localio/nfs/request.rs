@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The requests nfs.ko offers a LOCALIO provider, as Rust types.
+//!
+//! An offer is borrowed for the duration of the provider hook: it can be
+//! read, and then either declined (nfs.ko sends the RPC) or accepted, which
+//! turns it into an owned request. READ, WRITE and COMMIT are separate types,
+//! so that what only a WRITE has (its stability, its verifier) cannot be
+//! asked of a READ. An owned request is completed exactly once: by its
+//! `complete` method or, if it is dropped, with `-EIO`, so that nfs.ko is
+//! never left waiting for a request its provider lost.
+
+use super::bindings as b;
+use super::file::LowerFile;
+use core::ffi::{c_int, CStr};
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+use kernel::types::Opaque;
+
+/// `NFS_MAXFHSIZE`.
+pub(crate) const FH_MAX: usize = 128;
+
+kernel::static_assert!(core::mem::size_of::<[u8; FH_MAX]>() == FH_MAX);
+kernel::static_assert!(core::mem::size_of::<[core::ffi::c_uchar; 128]>() == FH_MAX);
+
+/// Ties the tokens of one hook call to that call: `'a` is invariant, so a
+/// token from another call cannot stand in for this one's.
+type Invariant<'a> = PhantomData<fn(&'a ()) -> &'a ()>;
+
+/// Which of an nfs_client's files a request needs, and for whom: the
+/// caller's credentials (by identity: an opened file holds a reference, so
+/// the address stays unique while it is cached), the open mode and the
+/// filehandle.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct FileKey {
+    cred: usize,
+    mode: u32,
+    fh_len: u32,
+    fh: [u8; FH_MAX],
+}
+
+/// An `nfs_client` as seen from inside a provider hook.
+#[repr(transparent)]
+pub(crate) struct NfsClient(Opaque<b::nfs_client>);
+
+/// An `nfs_client`'s identity, valid as a key until nfs.ko's
+/// `client_release` hook has reported it gone.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct ClientId(usize);
+
+impl ClientId {
+    /// The next identity in order, for walking a map of them.
+    pub(crate) fn next(self) -> Option<ClientId> {
+        self.0.checked_add(1).map(ClientId)
+    }
+
+    /// The lowest identity.
+    pub(crate) const MIN: ClientId = ClientId(0);
+
+    /// # Safety
+    ///
+    /// `clp` must be an `nfs_client` that nfs.ko handed a provider hook.
+    pub(super) unsafe fn from_raw(clp: *mut b::nfs_client) -> Self {
+        ClientId(clp as usize)
+    }
+}
+
+impl NfsClient {
+    /// # Safety
+    ///
+    /// `clp` must point to an `nfs_client` that stays alive for `'a`.
+    unsafe fn from_raw<'a>(clp: *mut b::nfs_client) -> &'a Self {
+        // SAFETY: `NfsClient` is a transparent wrapper of the live object.
+        unsafe { &*clp.cast::<Self>() }
+    }
+
+    pub(super) fn as_raw(&self) -> *mut b::nfs_client {
+        self.0.get()
+    }
+
+    /// Its identity.
+    pub(crate) fn id(&self) -> ClientId {
+        ClientId(self.as_raw() as usize)
+    }
+
+    /// The server's name, as mounted.
+    pub(crate) fn server(&self) -> &CStr {
+        // SAFETY: The client is alive for `&self`; its hostname is set
+        // before it serves any request and never changed.
+        let name = unsafe { (*self.as_raw()).cl_hostname };
+        if name.is_null() {
+            return c"?";
+        }
+        // SAFETY: A non-NULL `cl_hostname` is a NUL-terminated string owned
+        // by the client.
+        unsafe { CStr::from_ptr(name.cast()) }
+    }
+
+    /// The NFS major version.
+    pub(crate) fn nfs_version(&self) -> u32 {
+        // SAFETY: `rpc_ops` is set at creation and points to a static table.
+        unsafe { (*(*self.as_raw()).rpc_ops).version }
+    }
+
+    /// Whether nfs.ko's LOCALIO handshake found this client's server in
+    /// this kernel (`NFS_CS_LOCAL_IO`).
+    pub(crate) fn handshake_found_local(&self) -> bool {
+        // SAFETY: `cl_flags` is a word of atomically updated bits; a
+        // volatile read of it is what `test_bit` does.
+        let flags = unsafe { core::ptr::addr_of!((*self.as_raw()).cl_flags).read_volatile() };
+        flags & (1 << b::NFS_CS_LOCAL_IO) != 0
+    }
+
+    /// Whether LOCALIO is on for this client: handshake done and not turned
+    /// off since.
+    pub(crate) fn localio_enabled(&self) -> bool {
+        // SAFETY: The client is alive for `&self`.
+        unsafe { b::nfs_server_is_local(self.as_raw()) }
+    }
+
+    /// Redoes the LOCALIO handshake: a synchronous RPC to the server.
+    pub(crate) fn probe(&self) {
+        // SAFETY: The client is alive for `&self`; the hooks that hand it
+        // out run in task context.
+        unsafe { b::nfs_local_probe(self.as_raw()) }
+    }
+}
+
+/// What the nfsd shim needs to open a request's file as nfsd would: the
+/// client, the caller's credentials, the filehandle and the open mode, all
+/// borrowed from an offer.
+pub(crate) struct Opener<'a> {
+    /// The client.
+    pub(crate) client: &'a NfsClient,
+    pub(super) cred: *const b::cred,
+    pub(super) fh: *const b::nfs_fh,
+    pub(super) mode: u32,
+}
+
+/// READ or WRITE, for the types they share.
+pub(crate) trait Direction: Send + 'static {}
+
+/// A READ.
+pub(crate) struct Read;
+/// A WRITE.
+pub(crate) struct Write;
+
+impl Direction for Read {}
+impl Direction for Write {}
+
+/// Given up for an accepted offer: the request now completes through the
+/// provider.
+pub(crate) struct Accepted<'a>(Invariant<'a>);
+
+/// Given up for a declined offer: nfs.ko sends the request as an RPC.
+pub(crate) struct Declined<'a>(Invariant<'a>);
+
+/// A READ or WRITE offered to the provider.
+///
+/// # Invariants
+///
+/// `hdr` and `call_ops` are what nfs.ko offered for `D` and stay untouched
+/// by anyone else for `'a`, the duration of the hook call.
+pub(crate) struct PgioOffer<'a, D: Direction> {
+    hdr: NonNull<b::nfs_pgio_header>,
+    call_ops: *const b::rpc_call_ops,
+    _call: Invariant<'a>,
+    _dir: PhantomData<D>,
+}
+
+/// A COMMIT offered to the provider.
+///
+/// # Invariants
+///
+/// As for [`PgioOffer`], with `data`.
+pub(crate) struct CommitOffer<'a> {
+    data: NonNull<b::nfs_commit_data>,
+    call_ops: *const b::rpc_call_ops,
+    sync: bool,
+    _call: Invariant<'a>,
+}
+
+/// Any offer.
+pub(crate) enum Offer<'a> {
+    Read(PgioOffer<'a, Read>),
+    Write(PgioOffer<'a, Write>),
+    Commit(CommitOffer<'a>),
+}
+
+/// The file key of a request for `fh` with `cred` and `mode`.
+///
+/// # Safety
+///
+/// `fh` must be valid for reads.
+unsafe fn file_key(cred: *const b::cred, mode: u32, fh: *const b::nfs_fh) -> FileKey {
+    // SAFETY: `fh` is valid (our contract).
+    let fh = unsafe { &*fh };
+    let len = usize::from(fh.size).min(FH_MAX);
+    let mut key = FileKey {
+        cred: cred as usize,
+        mode,
+        // `len` is at most `FH_MAX`.
+        fh_len: len as u32,
+        fh: [0; FH_MAX],
+    };
+    key.fh[..len].copy_from_slice(&fh.data[..len]);
+    key
+}
+
+const OPEN_MODES: u32 = b::LOCALIO_RS_FMODE_READ | b::LOCALIO_RS_FMODE_WRITE;
+
+impl<'a, D: Direction> PgioOffer<'a, D> {
+    /// # Safety
+    ///
+    /// `hdr` and `call_ops` must be a READ (`D` = [`Read`]) or WRITE
+    /// request nfs.ko offered, untouched by anyone else for `'a`.
+    pub(super) unsafe fn from_raw(
+        hdr: *mut b::nfs_pgio_header,
+        call_ops: *const b::rpc_call_ops,
+    ) -> Option<Self> {
+        // INVARIANT: From our contract.
+        Some(Self {
+            hdr: NonNull::new(hdr)?,
+            call_ops,
+            _call: PhantomData,
+            _dir: PhantomData,
+        })
+    }
+
+    fn hdr(&self) -> &b::nfs_pgio_header {
+        // SAFETY: Offered to us and untouched by others (type invariant).
+        unsafe { self.hdr.as_ref() }
+    }
+
+    /// The client the request is for.
+    pub(crate) fn client(&self) -> &'a NfsClient {
+        // SAFETY: The request's inode is an NFS inode, whose superblock's
+        // `s_fs_info` is its `nfs_server`; the client outlives the request.
+        unsafe {
+            let server = (*(*self.hdr().inode).i_sb)
+                .s_fs_info
+                .cast::<b::nfs_server>();
+            NfsClient::from_raw((*server).nfs_client)
+        }
+    }
+
+    fn mode(&self) -> u32 {
+        // SAFETY: An offered READ/WRITE has its open context set.
+        unsafe { (*self.hdr().args.context).mode & OPEN_MODES }
+    }
+
+    /// `(offset, count, pgbase)`.
+    pub(crate) fn range(&self) -> (u64, u32, u32) {
+        let args = &self.hdr().args;
+        (args.offset, args.count, args.pgbase)
+    }
+
+    /// Which file the request needs.
+    pub(crate) fn key(&self) -> FileKey {
+        // SAFETY: An offered request's filehandle is valid.
+        unsafe { file_key(self.hdr().cred, self.mode(), self.hdr().args.fh) }
+    }
+
+    /// How many pages the request's data is in.
+    pub(crate) fn nr_pages(&self) -> usize {
+        // SAFETY: Offered to us (type invariant).
+        unsafe { page_array(self.hdr()) }.len()
+    }
+
+    /// What it takes to open the request's file.
+    pub(crate) fn opener(&self) -> Opener<'a> {
+        Opener {
+            client: self.client(),
+            cred: self.hdr().cred,
+            fh: self.hdr().args.fh,
+            mode: self.mode(),
+        }
+    }
+
+    /// Takes the request: it is now the provider's to complete.
+    pub(crate) fn accept(self) -> (PgioRequest<D>, Accepted<'a>) {
+        // INVARIANT: Accepted once, here; the offer is consumed.
+        let request = PgioRequest {
+            hdr: self.hdr,
+            call_ops: self.call_ops,
+            _dir: PhantomData,
+        };
+        (request, Accepted(PhantomData))
+    }
+
+    /// Leaves the request to nfs.ko.
+    pub(crate) fn decline(self) -> Declined<'a> {
+        Declined(PhantomData)
+    }
+}
+
+/// The pages of an accepted READ or WRITE, borrowed from it: they stay
+/// until it is completed.
+#[derive(Clone, Copy)]
+pub(crate) struct Pages<'a>(&'a [*mut b::page]);
+
+impl Pages<'_> {
+    /// No pages (a COMMIT's).
+    pub(crate) const NONE: Pages<'static> = Pages(&[]);
+
+    pub(super) fn as_slice(&self) -> &[*mut b::page] {
+        self.0
+    }
+}
+
+/// # Safety
+///
+/// `hdr` must be an offered or accepted request, not yet completed.
+unsafe fn page_array(hdr: &b::nfs_pgio_header) -> &[*mut b::page] {
+    let array = &hdr.page_array;
+    let Ok(len) = usize::try_from(array.npages) else {
+        return &[];
+    };
+    if array.pagevec.is_null() || len == 0 {
+        return &[];
+    }
+    // SAFETY: nfs.ko set up `npages` page pointers at `pagevec` for the
+    // request (our contract), unchanged until it is completed.
+    unsafe { core::slice::from_raw_parts(array.pagevec, len) }
+}
+
+impl<'a> CommitOffer<'a> {
+    /// # Safety
+    ///
+    /// `data` and `call_ops` must be a COMMIT nfs.ko offered, untouched by
+    /// anyone else for `'a`; `sync` whether it waits for the result
+    /// (`FLUSH_SYNC`).
+    pub(super) unsafe fn from_raw(
+        data: *mut b::nfs_commit_data,
+        call_ops: *const b::rpc_call_ops,
+        sync: bool,
+    ) -> Option<Self> {
+        // INVARIANT: From our contract.
+        Some(Self {
+            data: NonNull::new(data)?,
+            call_ops,
+            sync,
+            _call: PhantomData,
+        })
+    }
+
+    fn data(&self) -> &b::nfs_commit_data {
+        // SAFETY: Offered to us and untouched by others (type invariant).
+        unsafe { self.data.as_ref() }
+    }
+
+    /// The client the request is for.
+    pub(crate) fn client(&self) -> &'a NfsClient {
+        // SAFETY: As for `PgioOffer::client`.
+        unsafe {
+            let server = (*(*self.data().inode).i_sb)
+                .s_fs_info
+                .cast::<b::nfs_server>();
+            NfsClient::from_raw((*server).nfs_client)
+        }
+    }
+
+    fn mode(&self) -> u32 {
+        // SAFETY: An offered COMMIT has its open context set.
+        unsafe { (*self.data().context).mode & OPEN_MODES }
+    }
+
+    /// `(offset, count)`; a count of 0 means to the end of the file.
+    pub(crate) fn range(&self) -> (u64, u32) {
+        (self.data().args.offset, self.data().args.count)
+    }
+
+    /// Whether the caller waits for the COMMIT (`FLUSH_SYNC`).
+    pub(crate) fn sync(&self) -> bool {
+        self.sync
+    }
+
+    /// Which file the request needs.
+    pub(crate) fn key(&self) -> FileKey {
+        // SAFETY: An offered request's filehandle is valid.
+        unsafe { file_key(self.data().cred, self.mode(), self.data().args.fh) }
+    }
+
+    /// What it takes to open the request's file.
+    pub(crate) fn opener(&self) -> Opener<'a> {
+        Opener {
+            client: self.client(),
+            cred: self.data().cred,
+            fh: self.data().args.fh,
+            mode: self.mode(),
+        }
+    }
+
+    /// Takes the request: it is now the provider's to complete.
+    pub(crate) fn accept(self) -> (CommitRequest, Accepted<'a>) {
+        // INVARIANT: Accepted once, here; the offer is consumed.
+        let request = CommitRequest {
+            data: self.data,
+            call_ops: self.call_ops,
+        };
+        (request, Accepted(PhantomData))
+    }
+
+    /// Leaves the request to nfs.ko.
+    pub(crate) fn decline(self) -> Declined<'a> {
+        Declined(PhantomData)
+    }
+}
+
+/// What a WRITE promises about its data once done (`enum nfs3_stable_how`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stable {
+    Unstable,
+    DataSync,
+    FileSync,
+}
+
+impl Stable {
+    fn to_raw(self) -> b::nfs3_stable_how {
+        match self {
+            Stable::Unstable => b::nfs3_stable_how_NFS_UNSTABLE,
+            Stable::DataSync => b::nfs3_stable_how_NFS_DATA_SYNC,
+            Stable::FileSync => b::nfs3_stable_how_NFS_FILE_SYNC,
+        }
+    }
+}
+
+/// A write verifier, as nfsd's replies carry it.
+pub(crate) type Verifier = [u8; 8];
+
+/// An accepted READ or WRITE.
+///
+/// # Invariants
+///
+/// `hdr` was offered as `D` and accepted, and is completed exactly once:
+/// by `complete` or `drop`, after which nobody here touches it.
+pub(crate) struct PgioRequest<D: Direction> {
+    hdr: NonNull<b::nfs_pgio_header>,
+    call_ops: *const b::rpc_call_ops,
+    _dir: PhantomData<D>,
+}
+
+/// An accepted READ.
+pub(crate) type ReadRequest = PgioRequest<Read>;
+/// An accepted WRITE.
+pub(crate) type WriteRequest = PgioRequest<Write>;
+
+// SAFETY: nfs.ko hands an accepted request over entirely until its
+// completion; it may be completed from any task.
+unsafe impl<D: Direction> Send for PgioRequest<D> {}
+
+impl<D: Direction> PgioRequest<D> {
+    fn hdr(&self) -> &b::nfs_pgio_header {
+        // SAFETY: Ours until completed (type invariant).
+        unsafe { self.hdr.as_ref() }
+    }
+
+    /// `(offset, count, pgbase)`.
+    pub(crate) fn range(&self) -> (u64, u32, u32) {
+        let args = &self.hdr().args;
+        (args.offset, args.count, args.pgbase)
+    }
+
+    /// The request's pages, which it keeps until it is completed.
+    pub(crate) fn pages(&self) -> Pages<'_> {
+        // SAFETY: Ours until completed (type invariant).
+        Pages(unsafe { page_array(self.hdr()) })
+    }
+
+    /// Records the outcome of the part of the request served here and hands
+    /// the request back to nfs.ko, which resends the rest of a short one.
+    fn finish(self, result: Result<u64, c_int>) {
+        let hdr = self.hdr.as_ptr();
+        // SAFETY: Ours until `pgio_done` below (type invariant).
+        unsafe {
+            match result {
+                Ok(count) => {
+                    (*hdr).res.count = count;
+                    (*hdr).res.op_status = b::nfsstat4_NFS4_OK;
+                    (*hdr).task.tk_status = 0;
+                }
+                Err(errno) => {
+                    (*hdr).res.op_status = b::nfs_localio_errno_to_nfs4_stat(errno);
+                    (*hdr).task.tk_status = errno;
+                }
+            }
+        }
+        let call_ops = self.call_ops;
+        core::mem::forget(self);
+        // SAFETY: Completed once, here; `forget` keeps `drop` from doing it
+        // again.
+        unsafe { b::nfs_localio_provider_pgio_done(hdr, call_ops) };
+    }
+}
+
+impl PgioRequest<Read> {
+    /// Completes the READ with the bytes read or an errno, and whether it
+    /// reached end of file.
+    pub(crate) fn complete(self, result: Result<u64, c_int>, eof: bool) {
+        let hdr = self.hdr.as_ptr();
+        // SAFETY: A READ's result union is the `replen`/`eof` member; ours
+        // until `finish` (type invariant).
+        unsafe {
+            let res = &mut (*hdr).res.__bindgen_anon_1.__bindgen_anon_1;
+            res.replen = 0;
+            res.eof = c_int::from(eof);
+        }
+        self.finish(result);
+    }
+}
+
+impl PgioRequest<Write> {
+    /// What the writer asked the data to be once the WRITE is done.
+    pub(crate) fn stable(&self) -> Stable {
+        // SAFETY: A WRITE's argument union is the `stable` member.
+        let how = unsafe { self.hdr().args.__bindgen_anon_1.__bindgen_anon_1.stable };
+        match how {
+            b::nfs3_stable_how_NFS_FILE_SYNC => Stable::FileSync,
+            b::nfs3_stable_how_NFS_DATA_SYNC => Stable::DataSync,
+            _ => Stable::Unstable,
+        }
+    }
+
+    /// nfs.ko's own bookkeeping of a WRITE's status, as its built-in path
+    /// does it: a short write of all that was asked is `-ENOSPC`.
+    pub(crate) fn short_write_status(&mut self, status: i64) -> i64 {
+        let status = isize::try_from(status).unwrap_or(-(b::EIO as isize));
+        // SAFETY: Ours until completed (type invariant).
+        unsafe { b::nfs_localio_write_result(self.hdr.as_ptr(), status) as i64 }
+    }
+
+    /// Completes the WRITE: its byte count and the verifier and stability
+    /// it was written under, or an errno; with the file's attributes after
+    /// the write, as the reply carries them.
+    pub(crate) fn complete(
+        self,
+        result: Result<u64, c_int>,
+        written: (Verifier, Stable),
+        file: &LowerFile,
+    ) {
+        let hdr = self.hdr.as_ptr();
+        // SAFETY: A WRITE's result union is the `verf` member, pointing to
+        // the header's own verifier; ours until `finish` (type invariant);
+        // `file` is a live file.
+        unsafe {
+            if result.is_ok() {
+                let verf = (*hdr).res.__bindgen_anon_1.__bindgen_anon_2.verf;
+                set_verifier(verf, written.0, written.1);
+            }
+            b::nfs_localio_set_fattr(hdr, file.as_ptr());
+        }
+        self.finish(result);
+    }
+}
+
+/// # Safety
+///
+/// `verf` must be valid for writes.
+unsafe fn set_verifier(verf: *mut b::nfs_writeverf, data: Verifier, how: Stable) {
+    // SAFETY: Valid (our contract).
+    unsafe {
+        (*verf).verifier.data = data;
+        (*verf).committed = how.to_raw();
+    }
+}
+
+impl<D: Direction> Drop for PgioRequest<D> {
+    fn drop(&mut self) {
+        // Lost on the way (an error path that forgot it): fail it rather
+        // than leave nfs.ko waiting.
+        let request = PgioRequest::<D> {
+            hdr: self.hdr,
+            call_ops: self.call_ops,
+            _dir: PhantomData,
+        };
+        request.finish(Err(-(b::EIO as c_int)));
+    }
+}
+
+/// An accepted COMMIT.
+///
+/// # Invariants
+///
+/// As for [`PgioRequest`], with `data`.
+pub(crate) struct CommitRequest {
+    data: NonNull<b::nfs_commit_data>,
+    call_ops: *const b::rpc_call_ops,
+}
+
+// SAFETY: As for `PgioRequest`.
+unsafe impl Send for CommitRequest {}
+
+impl CommitRequest {
+    /// Completes the COMMIT with the verifier after its sync, or an errno.
+    pub(crate) fn complete(self, result: Result<Verifier, c_int>) {
+        let data = self.data.as_ptr();
+        // SAFETY: Ours until `commit_done` (type invariant); the result's
+        // verifier pointer is the request's own.
+        unsafe {
+            match result {
+                Ok(verifier) => {
+                    set_verifier((*data).res.verf, verifier, Stable::FileSync);
+                    (*data).res.op_status = b::nfsstat4_NFS4_OK;
+                    (*data).task.tk_status = 0;
+                }
+                Err(errno) => {
+                    (*data).res.op_status = b::nfs_localio_errno_to_nfs4_stat(errno);
+                    (*data).task.tk_status = errno;
+                }
+            }
+        }
+        let call_ops = self.call_ops;
+        core::mem::forget(self);
+        // SAFETY: Completed once, here; `forget` keeps `drop` from doing it
+        // again.
+        unsafe { b::nfs_localio_provider_commit_done(data, call_ops) };
+    }
+}
+
+impl Drop for CommitRequest {
+    fn drop(&mut self) {
+        let request = CommitRequest {
+            data: self.data,
+            call_ops: self.call_ops,
+        };
+        request.complete(Err(-(b::EIO as c_int)));
+    }
+}

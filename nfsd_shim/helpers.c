@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the Rust of this module cannot reach through bindgen: static inlines,
+ * wrapped one line each as rust/helpers/ does (declared to Rust in nfsd.rs),
+ * and the export of the table shim.rs defines.
+ */
+#include <linux/filelock.h>
+#include <linux/module.h>
+#include <linux/nfslocalio.h>
+#include <linux/rcupdate.h>
+
+#include "helpers.h"
+
+void localio_rs_shim_rcu_read_lock(void) { rcu_read_lock(); }
+void localio_rs_shim_rcu_read_unlock(void) { rcu_read_unlock(); }
+
+int localio_rs_shim_break_lease(struct inode *inode, unsigned int mode)
+{
+	return break_lease(inode, mode);
+}
+
+void localio_rs_shim_nfsd_net_put(struct net *net)
+{
+	nfs_to_nfsd_net_put(net);
+}
+
+void localio_rs_shim_nfsd_file_put_local(struct nfsd_file *nf)
+{
+	nfs_to_nfsd_file_put_local(nf);
+}
+
+/* 6.12 gives a Rust module no way to export a symbol itself. */
+EXPORT_SYMBOL_GPL(localio_rs_shim_ops);

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The interface `localio_rs_nfsd_shim.ko` offers the client module: the
+//! only path from our client to nfsd.
+//!
+//! Both modules compile this file (each as a sibling of its own generated
+//! `bindings` module), so the table's layout has one definition. The shim
+//! exports one [`ShimOps`] under [`SYMBOL`]; the client looks it up by name
+//! at run time (`symbol_get`), so the two modules load in either order, and
+//! refuses a table whose [`VERSION`] it does not know. Raise the version on
+//! any change below.
+
+// Each module uses its own side of the interface.
+#![allow(dead_code)]
+
+use super::bindings;
+use core::ffi::{c_int, c_void, CStr};
+
+/// The version of the table described here.
+pub(crate) const VERSION: u32 = 4;
+
+/// The name the shim exports the table under.
+pub(crate) const SYMBOL: &CStr = c"localio_rs_shim_ops";
+
+/// What nfsd's decision to open a file rested on, as the shim saw it when
+/// the open succeeded. The client keeps it with the file and hands it back
+/// to [`ShimOps::check`]; only the shim looks inside.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Grant {
+    /// nfsd's export generation, read before the open.
+    pub(crate) export_gen: u64,
+    /// The inode's cached access ACL, by identity.
+    pub(crate) acl: *const c_void,
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
+    pub(crate) mode: u32,
+    /// `S_IMMUTABLE` and `S_APPEND`.
+    pub(crate) flags: u32,
+}
+
+/// What [`ShimOps::open`] fills in.
+#[repr(C)]
+pub(crate) struct Opened {
+    /// The open file; dropped with [`ShimOps::release`].
+    pub(crate) nf: *mut bindings::nfsd_file,
+    /// The exported file, owned by `nf`.
+    pub(crate) file: *mut bindings::file,
+    /// nfsd's net, pinned while `nf` lives.
+    pub(crate) net: *mut bindings::net,
+    /// Direct I/O alignment of `file`; 0 and 0: no direct I/O.
+    pub(crate) dio_mem: u32,
+    pub(crate) dio_offset: u32,
+    pub(crate) grant: Grant,
+}
+
+impl Opened {
+    /// Nothing opened yet.
+    pub(crate) const fn empty() -> Self {
+        Self {
+            nf: core::ptr::null_mut(),
+            file: core::ptr::null_mut(),
+            net: core::ptr::null_mut(),
+            dio_mem: 0,
+            dio_offset: 0,
+            grant: Grant {
+                export_gen: 0,
+                acl: core::ptr::null(),
+                uid: 0,
+                gid: 0,
+                mode: 0,
+                flags: 0,
+            },
+        }
+    }
+}
+
+/// The table. Every function may be called from any task context.
+#[repr(C)]
+pub(crate) struct ShimOps {
+    pub(crate) version: u32,
+    /// Opens `fh` through nfsd as `cred` would over the wire, so export
+    /// options, squashing and permissions are nfsd's decisions. Returns 0
+    /// and fills `opened`, or a negative errno: `-ENXIO` when nfsd is not
+    /// running for this client's server, `-ESTALE` when the file has been
+    /// unlinked on the server, what nfsd refused with otherwise.
+    pub(crate) open: unsafe extern "C" fn(
+        clp: *mut bindings::nfs_client,
+        cred: *const bindings::cred,
+        fh: *const bindings::nfs_fh,
+        mode: u32,
+        opened: *mut Opened,
+    ) -> c_int,
+    /// Whether `opened`, open for `mode`, may serve the next request as it
+    /// is: 0 if nothing nfsd based the open on has changed since; `-ESTALE`
+    /// if something has (export table, owner, mode, ACL, the file
+    /// unlinked): open it through nfsd again. With `for_request`, also
+    /// `-EAGAIN` if a lease or delegation on the file has to be broken
+    /// first, as nfsd's open would: send the request to nfsd, which answers
+    /// with NFS4ERR_DELAY/JUKEBOX meanwhile. That part may sleep; without
+    /// `for_request` (the client's reaper) this never sleeps.
+    pub(crate) check:
+        unsafe extern "C" fn(opened: *const Opened, mode: u32, for_request: bool) -> c_int,
+    /// Whether nfsd still serves `net`, which an open file pins. Once it
+    /// says no, nfsd is shutting down and waits for every file the client
+    /// holds: release them.
+    pub(crate) serving: unsafe extern "C" fn(net: *mut bindings::net) -> bool,
+    /// The write verifier nfsd's replies carry now.
+    pub(crate) write_verifier: unsafe extern "C" fn(net: *mut bindings::net, verf: *mut [u8; 8]),
+    /// A local write or commit failed with `err`: as nfsd does for its own.
+    pub(crate) write_failed: unsafe extern "C" fn(net: *mut bindings::net, err: c_int),
+    /// Drops what `open` returned, and the net reference with it.
+    pub(crate) release: unsafe extern "C" fn(nf: *mut bindings::nfsd_file),
+}
