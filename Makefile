@@ -38,10 +38,11 @@ KMAKE := LIBCLANG_PATH=/usr/lib/llvm-19/lib $(MAKE) -C $(KDIR_NOW) M=$(TOP) \
 	RUSTDOC=/usr/bin/rustdoc RUSTFMT=/usr/bin/rustfmt \
 	CLIPPY_DRIVER=/usr/bin/clippy-driver BINDGEN=$(BINDGEN)
 
-RUST_SOURCES := $(wildcard $(TOP)/localio/*.rs $(TOP)/nfsd_shim/*.rs \
-	$(TOP)/workqueue/*.rs $(TOP)/tests/host/*.rs)
+RUST_SOURCES := $(filter-out %/bindings_generated.rs,$(wildcard \
+	$(TOP)/localio/*.rs $(TOP)/localio/nfs/*.rs $(TOP)/nfsd_shim/*.rs \
+	$(TOP)/shim_api/*.rs $(TOP)/workqueue/*.rs $(TOP)/tests/host/*.rs))
 # Our C, not what modpost generates next to it (*.mod.c).
-C_SOURCES := $(filter-out %.mod.c,$(wildcard $(TOP)/localio/*.[ch] \
+C_SOURCES := $(filter-out %.mod.c,$(wildcard $(TOP)/localio/nfs/*.[ch] \
 	$(TOP)/nfsd_shim/*.[ch]))
 
 .PHONY: all deps kernel modules clean demo test vm-test bench profile host-test \

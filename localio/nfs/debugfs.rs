@@ -86,12 +86,18 @@ impl<T: Show> DebugfsFile<T> {
         })
     }
 
+    /// # Safety
+    ///
+    /// debugfs's `open` of the file `new` created.
     unsafe extern "C" fn open(inode: *mut b::inode, file: *mut b::file) -> c_int {
         // SAFETY: debugfs calls `open` with the file's inode, whose private
         // data is the `T` set in `new`.
         unsafe { b::single_open(file, Some(Self::show), (*inode).i_private) }
     }
 
+    /// # Safety
+    ///
+    /// The seq_file core's `show` of a file opened by [`Self::open`].
     unsafe extern "C" fn show(seq: *mut b::seq_file, _unused: *mut c_void) -> c_int {
         // SAFETY: `single_open` put the `T` in `private`; it outlives the
         // file (type invariant).

@@ -126,6 +126,8 @@ impl Drop for InFlight {
 /// Request pages covered inline; larger requests get their own array.
 const INLINE_BVECS: usize = 16;
 
+// Inline storage is the point: one allocation for small requests.
+#[allow(clippy::large_enum_variant)]
 enum Bvecs {
     Inline([b::bio_vec; INLINE_BVECS]),
     Heap(KVec<b::bio_vec>),

@@ -104,12 +104,24 @@ impl<T: Provider> Registration<T> {
         unsafe { &*REGISTERED.load(Ordering::Acquire).cast::<T>() }
     }
 
+    /// nfs.ko's `client_release` hook.
+    ///
+    /// # Safety
+    ///
+    /// Only called by nfs.ko, while registered, with a client it is about
+    /// to free.
     unsafe extern "C" fn client_release(clp: *mut b::nfs_client) {
         // SAFETY: A hook of the registered provider, with a client nfs.ko
         // handed it.
         unsafe { Self::registered().client_release(ClientId::from_raw(clp)) };
     }
 
+    /// nfs.ko's `pgio` hook.
+    ///
+    /// # Safety
+    ///
+    /// Only called by nfs.ko, while registered, with a READ or WRITE it
+    /// offers for the duration of the call.
     unsafe extern "C" fn pgio(
         hdr: *mut b::nfs_pgio_header,
         call_ops: *const b::rpc_call_ops,
@@ -129,6 +141,12 @@ impl<T: Provider> Registration<T> {
         unsafe { Self::answer(offer) }
     }
 
+    /// nfs.ko's `commit` hook.
+    ///
+    /// # Safety
+    ///
+    /// Only called by nfs.ko, while registered, with a COMMIT it offers
+    /// for the duration of the call.
     unsafe extern "C" fn commit(
         data: *mut b::nfs_commit_data,
         call_ops: *const b::rpc_call_ops,
