@@ -33,6 +33,7 @@ pub mod workqueue;
 
 use clients::{Client, Clients, FileInUse, OpenFile};
 use nfs::debugfs::{DebugfsFile, SeqFile, Show};
+use nfs::file::LowerFile;
 use nfs::local_io::{IoJob, IoSlot, LocalIo, LocalIoQueue, Op};
 use nfs::provider::{Provider, Registration};
 use nfs::request::{
@@ -136,6 +137,10 @@ impl IoJob for Job {
         }
     }
 
+    fn file(&self) -> LowerFile<'_> {
+        self.file.lower_file()
+    }
+
     fn done(io: Pin<KBox<LocalIo<Self>>>, result: isize, inline: bool) {
         let result = result as i64;
         let kind = io.job().kind();
@@ -143,7 +148,8 @@ impl IoJob for Job {
         COUNTERS.completion(inline);
         io.job().client.counters.complete(kind, result);
         io.job().client.counters.completion(inline);
-        let (job, lower) = LocalIo::into_job(io);
+        let job = LocalIo::into_job(io);
+        let lower = job.file.lower_file();
         let nfsd = job.file.nfsd();
         let errno = |status: i64| policy::client_errno(status);
         match job.request {
@@ -295,9 +301,6 @@ fn serve<'a>(
         Ok(served) => served,
         Err(reason) => return decline(offer, reason),
     };
-    let Some(lower) = file.lower_file() else {
-        return decline(offer, DeclineReason::OpenFailed);
-    };
     // Taken before the request is: without memory, nfs.ko sends it.
     let Ok(slot) = IoSlot::<Job>::reserve(nr_pages) else {
         return decline(offer, DeclineReason::NoMemory);
@@ -354,7 +357,7 @@ fn serve<'a>(
         file: FileInUse::new(file),
         client: client.clone(),
     };
-    LocalIo::start(slot.fill(job, lower, op, pgbase, served));
+    LocalIo::start(slot.fill(job, op, pgbase, served));
     Ok(accepted)
 }
 

@@ -136,8 +136,8 @@ impl OpenFile {
         &self.nfsd
     }
 
-    /// A reference to the exported file for one I/O.
-    pub(crate) fn lower_file(&self) -> Option<LowerFile> {
+    /// The exported file, open while `self` is.
+    pub(crate) fn lower_file(&self) -> LowerFile<'_> {
         self.nfsd.lower_file()
     }
 

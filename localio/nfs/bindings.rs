@@ -23,3 +23,70 @@
 pub(crate) use kernel::bindings::*;
 
 include!("bindings_generated.rs");
+
+/// The NFS fields the abstractions rely on, each with the type they rely on
+/// it having, checked against the generated layout: a header change that
+/// renames, retypes or moves one (into another union member, say) fails the
+/// build here rather than misreading a request.
+mod layout {
+    use super::*;
+    use core::mem::size_of;
+    use kernel::static_assert;
+
+    /// The size of the field `_at` reads, as a constant.
+    const fn field<T, F>(_at: fn(&T) -> &F) -> usize {
+        size_of::<F>()
+    }
+
+    // Filehandles and verifiers are copied by length.
+    static_assert!(field(|fh: &nfs_fh| &fh.data) == crate::nfs::request::FH_MAX);
+    static_assert!(field(|fh: &nfs_fh| &fh.size) == size_of::<u16>());
+    static_assert!(field(|v: &nfs_write_verifier| &v.data) == 8);
+    static_assert!(field(|v: &nfs_writeverf| &v.committed) == size_of::<nfs3_stable_how>());
+
+    // The client, as an offer reaches it.
+    static_assert!(field(|c: &nfs_client| &c.cl_flags) == size_of::<usize>());
+    static_assert!(field(|c: &nfs_client| &c.cl_hostname) == size_of::<*mut u8>());
+    static_assert!(field(|c: &nfs_client| &c.rpc_ops) == size_of::<*const nfs_rpc_ops>());
+    static_assert!(field(|o: &nfs_rpc_ops| &o.version) == size_of::<u32>());
+    static_assert!(field(|s: &nfs_server| &s.nfs_client) == size_of::<*mut nfs_client>());
+    static_assert!(field(|c: &nfs_open_context| &c.mode) == size_of::<u32>());
+    static_assert!(NFS_CS_LOCAL_IO < usize::BITS);
+
+    // A READ or WRITE.
+    static_assert!(field(|h: &nfs_pgio_header| &h.rw_mode) == size_of::<u32>());
+    static_assert!(field(|h: &nfs_pgio_header| &h.cred) == size_of::<*const cred>());
+    static_assert!(field(|h: &nfs_pgio_header| &h.inode) == size_of::<*mut inode>());
+    static_assert!(field(|h: &nfs_pgio_header| &h.task.tk_status) == size_of::<i32>());
+    static_assert!(field(|h: &nfs_pgio_header| &h.page_array.npages) == size_of::<u32>());
+    static_assert!(field(|h: &nfs_pgio_header| &h.page_array.pagevec) == size_of::<usize>());
+    static_assert!(field(|a: &nfs_pgio_args| &a.offset) == size_of::<u64>());
+    static_assert!(field(|a: &nfs_pgio_args| &a.count) == size_of::<u32>());
+    static_assert!(field(|a: &nfs_pgio_args| &a.pgbase) == size_of::<u32>());
+    static_assert!(field(|a: &nfs_pgio_args| &a.fh) == size_of::<*mut nfs_fh>());
+    static_assert!(field(|a: &nfs_pgio_args| &a.context) == size_of::<usize>());
+    // The union members by role: a WRITE's `stable`, a READ's `eof` and
+    // `replen`, a WRITE's `verf`.
+    static_assert!(
+        field(|u: &nfs_pgio_args__bindgen_ty_1__bindgen_ty_1| &u.stable)
+            == size_of::<nfs3_stable_how>()
+    );
+    static_assert!(field(|u: &nfs_pgio_res__bindgen_ty_1__bindgen_ty_1| &u.eof) == size_of::<i32>());
+    static_assert!(
+        field(|u: &nfs_pgio_res__bindgen_ty_1__bindgen_ty_1| &u.replen) == size_of::<u32>()
+    );
+    static_assert!(
+        field(|u: &nfs_pgio_res__bindgen_ty_1__bindgen_ty_2| &u.verf)
+            == size_of::<*mut nfs_writeverf>()
+    );
+    static_assert!(field(|r: &nfs_pgio_res| &r.count) == size_of::<u64>());
+    static_assert!(field(|r: &nfs_pgio_res| &r.op_status) == size_of::<u32>());
+
+    // A COMMIT.
+    static_assert!(field(|d: &nfs_commit_data| &d.args.offset) == size_of::<u64>());
+    static_assert!(field(|d: &nfs_commit_data| &d.args.count) == size_of::<u32>());
+    static_assert!(field(|d: &nfs_commit_data| &d.args.fh) == size_of::<*mut nfs_fh>());
+    static_assert!(field(|d: &nfs_commit_data| &d.res.verf) == size_of::<*mut nfs_writeverf>());
+    static_assert!(field(|d: &nfs_commit_data| &d.res.op_status) == size_of::<u32>());
+    static_assert!(field(|d: &nfs_commit_data| &d.task.tk_status) == size_of::<i32>());
+}

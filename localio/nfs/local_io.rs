@@ -36,6 +36,9 @@ pub(crate) trait IoJob: Send + Sized + 'static {
     /// writes from.
     fn pages(&self) -> Pages<'_>;
 
+    /// The file the I/O is on, which the job keeps open.
+    fn file(&self) -> LowerFile<'_>;
+
     /// Called on a worker (or, without a queue, where the I/O was started)
     /// with the I/O's result: bytes moved, or a negative errno. `inline`
     /// says whether the filesystem completed it within the submission.
@@ -126,55 +129,12 @@ impl Drop for InFlight {
 /// Request pages covered inline; larger requests get their own array.
 const INLINE_BVECS: usize = 16;
 
-// Inline storage is the point: one allocation for small requests.
-#[allow(clippy::large_enum_variant)]
-enum Bvecs {
-    Inline([b::bio_vec; INLINE_BVECS]),
-    Heap(KVec<b::bio_vec>),
-}
-
-impl Bvecs {
-    /// Room for `nr_pages` entries.
-    fn reserve(nr_pages: usize) -> Result<Self> {
-        if nr_pages <= INLINE_BVECS {
-            return Ok(Bvecs::Inline([b::bio_vec::default(); INLINE_BVECS]));
-        }
-        Ok(Bvecs::Heap(KVec::with_capacity(nr_pages, GFP_KERNEL)?))
-    }
-
-    /// Covers `pages`, as many as there is room for; returns how many.
-    fn cover(&mut self, pages: &[*mut b::page]) -> u32 {
-        let vec = |page: &*mut b::page| b::bio_vec {
-            bv_page: *page,
-            bv_len: kernel::page::PAGE_SIZE as u32,
-            bv_offset: 0,
-        };
-        let covered = match self {
-            Bvecs::Inline(inline) => {
-                for (slot, page) in inline.iter_mut().zip(pages) {
-                    *slot = vec(page);
-                }
-                pages.len().min(INLINE_BVECS)
-            }
-            Bvecs::Heap(heap) => {
-                let room = heap.capacity();
-                for page in pages.iter().take(room) {
-                    // Within the capacity reserved: never allocates.
-                    if heap.push(vec(page), GFP_NOWAIT).is_err() {
-                        break;
-                    }
-                }
-                heap.len()
-            }
-        };
-        u32::try_from(covered).unwrap_or(0)
-    }
-
-    fn as_ptr(&self) -> *const b::bio_vec {
-        match self {
-            Bvecs::Inline(inline) => inline.as_ptr(),
-            Bvecs::Heap(heap) => heap.as_ptr(),
-        }
+/// The `bio_vec` of a whole page.
+fn page_vec(page: *mut b::page) -> b::bio_vec {
+    b::bio_vec {
+        bv_page: page,
+        bv_len: kernel::page::PAGE_SIZE as u32,
+        bv_offset: 0,
     }
 }
 
@@ -182,43 +142,38 @@ impl Bvecs {
 /// accepted, so that running out of it leaves the request to nfs.ko.
 pub(crate) struct IoSlot<J: IoJob> {
     slot: KBox<MaybeUninit<LocalIo<J>>>,
-    bvecs: Bvecs,
+    /// For more pages than fit inline.
+    heap: Option<KVec<b::bio_vec>>,
 }
 
 impl<J: IoJob> IoSlot<J> {
     /// Room for an I/O over up to `nr_pages` pages.
     pub(crate) fn reserve(nr_pages: usize) -> Result<Self> {
+        let heap = if nr_pages > INLINE_BVECS {
+            Some(KVec::with_capacity(nr_pages, GFP_KERNEL)?)
+        } else {
+            None
+        };
         Ok(Self {
-            bvecs: Bvecs::reserve(nr_pages)?,
+            heap,
             slot: KBox::new_uninit(GFP_KERNEL)?,
         })
     }
 
-    /// The I/O `op` on `file` for `job`, moving `len` bytes at `pgbase`
+    /// The I/O `op` on `job`'s file, moving `len` bytes at `pgbase`
     /// into the pages of `job`'s request (none for [`Op::Sync`]), which
     /// the job keeps alive until it is done: it is owned by the I/O.
-    pub(crate) fn fill(
-        mut self,
-        job: J,
-        file: LowerFile,
-        op: Op,
-        pgbase: u32,
-        len: u32,
-    ) -> Pin<KBox<LocalIo<J>>> {
-        let nr_pages = match op {
-            Op::Sync { .. } => 0,
-            _ => self.bvecs.cover(job.pages().as_slice()),
-        };
+    pub(crate) fn fill(self, job: J, op: Op, pgbase: u32, len: u32) -> Pin<KBox<LocalIo<J>>> {
         let init = pin_init!(LocalIo {
             work <- new_work!("localio_rs::LocalIo"),
             kiocb: Opaque::uninit(),
             iter: Opaque::uninit(),
-            bvecs: self.bvecs,
-            nr_pages,
+            inline_bvecs: MaybeUninit::uninit(),
+            heap_bvecs: self.heap,
+            nr_pages: 0,
             len,
             pgbase,
             op,
-            file: ManuallyDrop::new(file),
             state: AtomicU8::new(QUEUED),
             result: AtomicIsize::new(0),
             write_started: false,
@@ -226,10 +181,16 @@ impl<J: IoJob> IoSlot<J> {
             job: ManuallyDrop::new(job),
             in_flight: InFlight::new(),
         });
-        match self.slot.write_pin_init(init) {
+        let mut io = match self.slot.write_pin_init(init) {
             Ok(io) => io,
             Err(never) => match never {},
+        };
+        if !matches!(op, Op::Sync { .. }) {
+            // SAFETY: Only the bio_vecs, which are not structurally pinned,
+            // are written, in place.
+            unsafe { io.as_mut().get_unchecked_mut() }.cover_pages();
         }
+        io
     }
 }
 
@@ -241,7 +202,9 @@ const COMPLETED: u8 = 2;
 ///
 /// # Invariants
 ///
-/// - `bvecs[..nr_pages]` cover pages that `job` keeps alive until the I/O
+/// - the first `nr_pages` entries of `heap_bvecs` if it is `Some`, else
+///   of `inline_bvecs`, are initialised and cover pages that `job` keeps
+///   alive until the I/O
 ///   has completed (the NFS request owns them).
 /// - `kiocb` is initialised while the state is `SUBMITTED` or later; while
 ///   `SUBMITTED` after `->read_iter`/`->write_iter` returned
@@ -257,17 +220,19 @@ pub(crate) struct LocalIo<J: IoJob> {
     kiocb: Opaque<b::kiocb>,
     #[pin]
     iter: Opaque<b::iov_iter>,
-    bvecs: Bvecs,
+    /// Up to [`INLINE_BVECS`] pages, in place: one allocation per small
+    /// request, and nothing to copy.
+    inline_bvecs: MaybeUninit<[b::bio_vec; INLINE_BVECS]>,
+    heap_bvecs: Option<KVec<b::bio_vec>>,
     nr_pages: u32,
     /// The bytes at `pgbase` into the pages that the I/O moves.
     len: u32,
     pgbase: u32,
     op: Op,
-    file: ManuallyDrop<LowerFile>,
     state: AtomicU8,
     result: AtomicIsize,
     write_started: bool,
-    /// Whether `into_job` took `job` and `file`.
+    /// Whether `into_job` took `job`.
     taken: bool,
     job: ManuallyDrop<J>,
     in_flight: InFlight,
@@ -295,6 +260,42 @@ impl<J: IoJob> LocalIo<J> {
         }
     }
 
+    /// Covers the job's pages with the bio_vecs, as many as there is room
+    /// for.
+    fn cover_pages(&mut self) {
+        let pages = self.job.pages();
+        let pages = pages.as_slice();
+        let covered = match &mut self.heap_bvecs {
+            Some(heap) => {
+                for page in pages.iter().take(heap.capacity()) {
+                    // Within the capacity reserved: never allocates.
+                    if heap.push(page_vec(*page), GFP_NOWAIT).is_err() {
+                        break;
+                    }
+                }
+                heap.len()
+            }
+            None => {
+                let inline = self.inline_bvecs.as_mut_ptr().cast::<b::bio_vec>();
+                let count = pages.len().min(INLINE_BVECS);
+                for (i, page) in pages[..count].iter().enumerate() {
+                    // SAFETY: `i` is below `INLINE_BVECS`, within the array.
+                    unsafe { inline.add(i).write(page_vec(*page)) };
+                }
+                count
+            }
+        };
+        // INVARIANT: The first `covered` entries are initialised above.
+        self.nr_pages = u32::try_from(covered).unwrap_or(0);
+    }
+
+    fn bvecs(&self) -> *const b::bio_vec {
+        match &self.heap_bvecs {
+            Some(heap) => heap.as_ptr(),
+            None => self.inline_bvecs.as_ptr().cast(),
+        }
+    }
+
     /// Queues `this` on the module's queue, or gives it back if there is
     /// none.
     fn enqueue(this: Pin<KBox<Self>>) -> Result<(), Pin<KBox<Self>>> {
@@ -310,21 +311,16 @@ impl<J: IoJob> LocalIo<J> {
         Ok(())
     }
 
-    /// Ends the I/O and returns the job, with the lower file.
-    pub(crate) fn into_job(mut this: Pin<KBox<Self>>) -> (J, LowerFile) {
-        // SAFETY: Nothing is moved out of the pinned allocation: `job` and
-        // `file` are not structurally pinned and are taken out of their
-        // `ManuallyDrop`s once (`taken`), so `drop` leaves them alone.
+    /// Ends the I/O and returns the job.
+    pub(crate) fn into_job(mut this: Pin<KBox<Self>>) -> J {
+        // SAFETY: Nothing is moved out of the pinned allocation: `job` is
+        // not structurally pinned and is taken out of its `ManuallyDrop`
+        // once (`taken`), so `drop` leaves it alone.
         let io = unsafe { this.as_mut().get_unchecked_mut() };
         io.end_write();
         io.taken = true;
         // SAFETY: As above.
-        unsafe {
-            (
-                ManuallyDrop::take(&mut io.job),
-                ManuallyDrop::take(&mut io.file),
-            )
-        }
+        unsafe { ManuallyDrop::take(&mut io.job) }
     }
 
     fn end_write(&mut self) {
@@ -344,11 +340,12 @@ impl<J: IoJob> LocalIo<J> {
         let io = unsafe { this.as_mut().get_unchecked_mut() };
         let (pos, write, flags) = match io.op {
             Op::Sync { start, end } => {
+                let file = io.job.file();
                 // SAFETY: The file is open (`LowerFile`), its credentials
                 // live as long.
                 let result = unsafe {
-                    let _cred = CredOverride::new(io.file.opener_cred());
-                    b::vfs_fsync_range(io.file.as_ptr(), start as i64, end as i64, 0)
+                    let _cred = CredOverride::new(file.opener_cred());
+                    b::vfs_fsync_range(file.as_ptr(), start as i64, end as i64, 0)
                 };
                 J::done(this, result as isize, true);
                 return;
@@ -365,12 +362,19 @@ impl<J: IoJob> LocalIo<J> {
                 (pos, true, flags)
             }
         };
+        // Never past the pages covered: a slot reserved for fewer pages
+        // than the job has makes a short I/O, which NFS resends the rest of.
+        let covered = io.nr_pages as usize * kernel::page::PAGE_SIZE;
+        let end = (io.pgbase as usize + io.len as usize).min(covered);
+        let start = (io.pgbase as usize).min(end);
         let kiocb = io.kiocb.get();
         let iter = io.iter.get();
+        let lower = io.job.file();
+        let (file, cred) = (lower.as_ptr(), lower.opener_cred());
         // SAFETY: `kiocb` and `iter` are ours to initialise; the bvecs
         // cover `nr_pages` live pages (type invariant); the file is open.
         unsafe {
-            b::localio_rs_init_sync_kiocb(kiocb, io.file.as_ptr());
+            b::localio_rs_init_sync_kiocb(kiocb, file);
             (*kiocb).ki_pos = pos as i64;
             (*kiocb).ki_flags |= b::IOCB_DIRECT as i32 | flags;
             (*kiocb).ki_flags &= !b::LOCALIO_RS_IOCB_APPEND;
@@ -379,11 +383,11 @@ impl<J: IoJob> LocalIo<J> {
             b::iov_iter_bvec(
                 iter,
                 dir,
-                io.bvecs.as_ptr(),
+                io.bvecs(),
                 io.nr_pages as usize,
-                (io.len as usize) + (io.pgbase as usize),
+                end,
             );
-            b::iov_iter_advance(iter, io.pgbase as usize);
+            b::iov_iter_advance(iter, start);
             if write {
                 // Freeze protection is held until the write completes, as
                 // aio does: a freeze waits for our in-flight writes.
@@ -393,8 +397,6 @@ impl<J: IoJob> LocalIo<J> {
             }
         }
         io.state.store(SUBMITTED, Ordering::Relaxed);
-        let file = io.file.as_ptr();
-        let cred = io.file.opener_cred();
         // From here the filesystem may own the allocation: give up the box.
         // SAFETY: Rebuilt below or by `complete` from the same pointer; the
         // allocation is never moved.
@@ -465,16 +467,12 @@ impl<J: IoJob> WorkItem for LocalIo<J> {
 impl<J: IoJob> PinnedDrop for LocalIo<J> {
     fn drop(self: Pin<&mut Self>) {
         // SAFETY: Only fields that are not structurally pinned are used;
-        // `job` and `file` are dropped here only if `into_job` did not take
-        // them.
+        // `job` is dropped here only if `into_job` did not take it.
         let io = unsafe { self.get_unchecked_mut() };
         io.end_write();
         if !io.taken {
             // SAFETY: Not taken, and dropped once, here.
-            unsafe {
-                ManuallyDrop::drop(&mut io.job);
-                ManuallyDrop::drop(&mut io.file);
-            }
+            unsafe { ManuallyDrop::drop(&mut io.job) };
         }
     }
 }

@@ -536,7 +536,7 @@ impl PgioRequest<Write> {
         self,
         result: Result<u64, c_int>,
         written: (Verifier, Stable),
-        file: &LowerFile,
+        file: &LowerFile<'_>,
     ) {
         let hdr = self.hdr.as_ptr();
         // SAFETY: A WRITE's result union is the `verf` member, pointing to

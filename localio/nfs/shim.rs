@@ -128,10 +128,11 @@ impl NfsdFile {
         (self.opened.dio_mem, self.opened.dio_offset)
     }
 
-    /// A reference to the exported file, for I/O that may outlive `self`.
-    pub(crate) fn lower_file(&self) -> Option<LowerFile> {
-        // SAFETY: Open while `self` is (type invariant).
-        unsafe { LowerFile::get(self.opened.file) }
+    /// The exported file, open while `self` is.
+    pub(crate) fn lower_file(&self) -> LowerFile<'_> {
+        // SAFETY: Open while `self` is (type invariant); `open` refused a
+        // NULL file, so this is never `None`.
+        unsafe { LowerFile::from_raw(self.opened.file) }.unwrap_or_else(|| unreachable!())
     }
 
     /// Whether nfsd still serves the file's network namespace.

@@ -61,7 +61,12 @@ done
 for name in "${names[@]}"; do
 	bench_prefill "bench.$name"
 	for round in $(seq "$ROUNDS"); do
-		for mode in "${BENCH_MODES[@]}"; do
+		# Every other round in reverse, so that no mode always follows
+		# the same one (a random write leaves XFS's log busier for the
+		# next).
+		order=("${BENCH_MODES[@]}")
+		[ $(( round % 2 )) = 1 ] || order=($(printf '%s\n' "${BENCH_MODES[@]}" | tac))
+		for mode in "${order[@]}"; do
 			bench_run "$mode" "$name" "$round"
 		done
 	done

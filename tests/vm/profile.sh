@@ -28,8 +28,12 @@ rm -f "$out"/*
 echo 0 >/proc/sys/kernel/kptr_restrict
 echo -1 >/proc/sys/kernel/perf_event_paranoid
 
+# PROFILE_ALSO: the modes profiled next to MODE (default: c-odirect xfs).
 modes=("$mode")
-for m in c-odirect xfs; do [ "$m" = "$mode" ] || modes+=("$m"); done
+for m in ${PROFILE_ALSO:-c-odirect xfs}; do
+	case " ${BENCH_MODES[*]} " in *" $m "*) ;; *) echo "unknown mode '$m'"; exit 1;; esac
+	[ "$m" = "$mode" ] || modes+=("$m")
+done
 
 bench_mounts
 bench_prefill "bench.$workload"

@@ -9,10 +9,14 @@
 #   c           no option: built-in C LOCALIO, buffered on the server
 #   c-odirect   as c, with nfs.localio_O_DIRECT_semantics=Y
 #   on          NFSv3 localio=on: our provider
+#   on-c-engine as on, served by the modules in $BENCH_C_ENGINE (the C
+#               engine of commit 6a2ecaf, tests/vm/ab_ref.sh); only when
+#               that is set (`make bench` sets it)
 
 BENCH_SIZE_MB=${BENCH_SIZE_MB:-256}
 BENCH_RUNTIME=${BENCH_RUNTIME:-4}
 BENCH_MODES=(xfs off c c-odirect on)
+[ -z "${BENCH_C_ENGINE:-}" ] || BENCH_MODES+=(on-c-engine)
 ODIRECT_PARAM=/sys/module/nfs/parameters/localio_O_DIRECT_semantics
 
 # name|fio arguments
@@ -40,6 +44,7 @@ mode_dir() {
 	case "$1" in
 	xfs) echo "$EXPORT";;
 	c|c-odirect) echo "$MNT/c";;
+	on-c-engine) echo "$MNT/on";;
 	*) echo "$MNT/$1";;
 	esac
 }
@@ -61,7 +66,25 @@ bench_prefill() {
 	sync
 }
 
-# bench_select_mode MODE: the one knob that tells c from c-odirect.
+# bench_engine DIR: serves localio=on with the modules in DIR (flat, as
+# ab_ref.sh leaves them), or with ours when DIR is empty. The mount stays:
+# between the two, its requests go by RPC.
+bench_engine_now=
+bench_engine() {
+	[ "$1" != "$bench_engine_now" ] || return 0
+	modules_unload
+	if [ -n "$1" ]; then
+		insmod "$1/localio_rs_nfsd_shim.ko"
+		insmod "$1/localio_rs_client.ko"
+	else
+		modules_load
+	fi
+	bench_engine_now=$1
+}
+
+# bench_select_mode MODE: the knobs that tell c from c-odirect and on from
+# on-c-engine.
 bench_select_mode() {
 	if [ "$1" = c-odirect ]; then echo Y >"$ODIRECT_PARAM"; else echo N >"$ODIRECT_PARAM"; fi
+	if [ "$1" = on-c-engine ]; then bench_engine "$BENCH_C_ENGINE"; else bench_engine ""; fi
 }
