@@ -32,6 +32,7 @@ script) bash "$VM_SCRIPT"; finish $?;;
 demo) timeout "$GUEST_JOB_TIMEOUT" bash "$TOP/tests/vm/demo.sh"; finish $?;;
 bench) timeout "$GUEST_JOB_TIMEOUT" bash "$TOP/tests/vm/bench.sh"; finish $?;;
 profile) timeout "$GUEST_JOB_TIMEOUT" bash "$TOP/tests/vm/profile.sh"; finish $?;;
+ab) timeout "$GUEST_JOB_TIMEOUT" bash "$TOP/tests/vm/ab.sh"; finish $?;;
 test)
 	# The test files share one TAP stream and one summary: they are sourced
 	# in order into this shell (run.sh bounds the whole VM's run time).
