@@ -58,22 +58,33 @@ step "style: checkpatch.pl --strict on patches/ and our C" make -s checkpatch
 step "style: clippy build of both modules, no warnings" clippy_clean
 step "build: both modules build without warnings" build_clean
 
-echo "# VM test suite (tests/vm, QEMU TCG)"
 vm_passed=0 vm_failed=0
-if tests/vm/run.sh test >"$log_dir/vm-run.log" 2>&1; then vm_rc=0; else vm_rc=1; fi
-# The guest's console ends lines with CR LF.
-tr -d '\r' <"$log_dir/test.log" >"$log_dir/vm-tap.log" 2>/dev/null
-grep -E '^(not )?ok [0-9]+|^# ' "$log_dir/vm-tap.log" | sed -E 's/^ok ([0-9]+)/ok vm.\1/; s/^not ok ([0-9]+)/not ok vm.\1/'
-summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log_dir/vm-tap.log" | tail -n1)
-if [ -n "$summary" ]; then
-	read -r vm_passed _ vm_failed _ <<<"${summary//,/}"
-fi
-if [ "$vm_rc" -ne 0 ] && [ "$vm_failed" -eq 0 ]; then
-	# The VM did not get as far as a summary: count the run as one failure.
-	echo "not ok vm - VM test run did not complete (see $log_dir/vm-run.log)"
-	tail -n 30 "$log_dir/vm-run.log" | sed 's/^/# /'
-	vm_failed=1
-fi
+# vm_job NAME JOB CMD...: runs CMD, a VM job whose guest writes TAP to
+# $log_dir/JOB.log ending in "N passed, N failed", and relays its lines,
+# numbered NAME.N, into the total.
+vm_job() {
+	local name=$1 job=$2 rc=0 summary p=0 f=0
+	shift 2
+	"$@" >"$log_dir/vm-$job-run.log" 2>&1 || rc=1
+	# The guest's console ends lines with CR LF.
+	tr -d '\r' <"$log_dir/$job.log" >"$log_dir/vm-$job-tap.log" 2>/dev/null
+	grep -E '^(not )?ok [0-9]+|^# ' "$log_dir/vm-$job-tap.log" |
+		sed -E "s/^ok ([0-9]+)/ok $name.\1/; s/^not ok ([0-9]+)/not ok $name.\1/"
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log_dir/vm-$job-tap.log" | tail -n1)
+	[ -z "$summary" ] || read -r p _ f _ <<<"${summary//,/}"
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		# The VM did not get as far as a summary: one failure.
+		echo "not ok $name - VM job '$job' did not complete (see $log_dir/vm-$job-run.log)"
+		tail -n 30 "$log_dir/vm-$job-run.log" | sed 's/^/# /'
+		f=1
+	fi
+	vm_passed=$((vm_passed + p)); vm_failed=$((vm_failed + f))
+}
+
+echo "# VM test suite (tests/vm, QEMU TCG)"
+vm_job vm test tests/vm/run.sh test
+echo "# A/B: the C engine of commit 6a2ecaf against this tree's (tests/vm/ab.sh)"
+vm_job ab ab tests/vm/ab_ref.sh --run
 
 total_passed=$(( (n - failed) + passed_extra + vm_passed ))
 total_failed=$(( failed + failed_extra + vm_failed ))
