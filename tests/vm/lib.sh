@@ -130,7 +130,8 @@ cold_sum() { drop_caches; sum "$1"; }
 # ref_head_sum MB: checksum of the first MB MiB of the reference data.
 ref_head_sum() { head -c "$1M" "$WORK/ref" | md5sum | cut -d' ' -f1; }
 
-# Splats that fail any run: warnings, bugs, lockdep reports, hung tasks.
+# What fails any run: warnings, bugs, lockdep reports, hung tasks, and the
+# NFS client seeing a file change identity under it (bad attributes).
 dmesg_splats() {
-	dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|UBSAN|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|workqueue: .* is flushing|Call Trace' || true
+	dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|UBSAN|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|workqueue: .* is flushing|Call Trace|NFS: server .* error: fileid changed' || true
 }
