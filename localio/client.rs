@@ -160,9 +160,10 @@ impl IoJob for Job {
                 request.complete(u64::try_from(result).map_err(|_| errno(result)), eof);
             }
             Taken::Write(mut request) => {
-                // nfsd's rule for its own writes: a short one is no failure.
+                // nfsd's rule for its own writes: a short one is no failure;
+                // nfsd judges the lower filesystem's error itself.
                 if result < 0 {
-                    nfsd.write_failed(errno(result));
+                    nfsd.write_failed(lower_errno(result));
                 }
                 // All of the part served here is a complete reply: nfs.ko
                 // sends the rest. Short of that part is ENOSPC, as ever.
@@ -177,7 +178,7 @@ impl IoJob for Job {
             Taken::Commit(request) => {
                 // A COMMIT reports the verifier after its sync, as nfsd.
                 let outcome = if result < 0 {
-                    nfsd.write_failed(errno(result));
+                    nfsd.write_failed(lower_errno(result));
                     Err(errno(result))
                 } else {
                     Ok(nfsd.write_verifier())
@@ -186,6 +187,11 @@ impl IoJob for Job {
             }
         }
     }
+}
+
+/// A lower filesystem's negative result, as the errno it is.
+fn lower_errno(result: i64) -> i32 {
+    i32::try_from(result).unwrap_or(EIO.to_errno())
 }
 
 #[vtable]

@@ -71,7 +71,9 @@ mod layout {
         field(|u: &nfs_pgio_args__bindgen_ty_1__bindgen_ty_1| &u.stable)
             == size_of::<nfs3_stable_how>()
     );
-    static_assert!(field(|u: &nfs_pgio_res__bindgen_ty_1__bindgen_ty_1| &u.eof) == size_of::<i32>());
+    static_assert!(
+        field(|u: &nfs_pgio_res__bindgen_ty_1__bindgen_ty_1| &u.eof) == size_of::<i32>()
+    );
     static_assert!(
         field(|u: &nfs_pgio_res__bindgen_ty_1__bindgen_ty_1| &u.replen) == size_of::<u32>()
     );

@@ -204,8 +204,7 @@ const COMPLETED: u8 = 2;
 ///
 /// - the first `nr_pages` entries of `heap_bvecs` if it is `Some`, else
 ///   of `inline_bvecs`, are initialised and cover pages that `job` keeps
-///   alive until the I/O
-///   has completed (the NFS request owns them).
+///   alive until the I/O has completed (the NFS request owns them).
 /// - `kiocb` is initialised while the state is `SUBMITTED` or later; while
 ///   `SUBMITTED` after `->read_iter`/`->write_iter` returned
 ///   `-EIOCBQUEUED`, the filesystem owns the whole allocation until
@@ -380,13 +379,7 @@ impl<J: IoJob> LocalIo<J> {
             (*kiocb).ki_flags &= !b::LOCALIO_RS_IOCB_APPEND;
             (*kiocb).ki_complete = Some(Self::complete);
             let dir = if write { b::ITER_SOURCE } else { b::ITER_DEST };
-            b::iov_iter_bvec(
-                iter,
-                dir,
-                io.bvecs(),
-                io.nr_pages as usize,
-                end,
-            );
+            b::iov_iter_bvec(iter, dir, io.bvecs(), io.nr_pages as usize, end);
             b::iov_iter_advance(iter, start);
             if write {
                 // Freeze protection is held until the write completes, as
