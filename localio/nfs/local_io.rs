@@ -22,7 +22,6 @@ use core::mem::{ManuallyDrop, MaybeUninit};
 use core::pin::Pin;
 use core::sync::atomic::{AtomicIsize, AtomicPtr, AtomicU8, AtomicUsize, Ordering};
 use kernel::{
-    alloc::flags::GFP_NOWAIT,
     init::InPlaceWrite,
     prelude::*,
     str::CStr,
@@ -266,13 +265,15 @@ impl<J: IoJob> LocalIo<J> {
         let pages = pages.as_slice();
         let covered = match &mut self.heap_bvecs {
             Some(heap) => {
-                for page in pages.iter().take(heap.capacity()) {
-                    // Within the capacity reserved: never allocates.
-                    if heap.push(page_vec(*page), GFP_NOWAIT).is_err() {
-                        break;
-                    }
+                let spare = heap.spare_capacity_mut();
+                let count = pages.len().min(spare.len());
+                for (slot, page) in spare.iter_mut().zip(&pages[..count]) {
+                    slot.write(page_vec(*page));
                 }
-                heap.len()
+                // SAFETY: The first `count` spare entries are written above
+                // (the vector was empty: filled once, here).
+                unsafe { heap.set_len(count) };
+                count
             }
             None => {
                 let inline = self.inline_bvecs.as_mut_ptr().cast::<b::bio_vec>();
