@@ -37,8 +37,8 @@ use nfs::file::LowerFile;
 use nfs::local_io::{IoJob, IoSlot, LocalIo, LocalIoQueue, Op};
 use nfs::provider::{Provider, Registration};
 use nfs::request::{
-    Accepted, ClientId, CommitRequest, Declined, Offer, Pages, ReadRequest, Stable, Verifier,
-    WriteRequest,
+    Accepted, ClientId, CommitRequest, Declined, Offer, OfferFacts, Pages, ReadRequest, Stable,
+    Verifier, WriteRequest,
 };
 use policy::{Counters, DeclineReason, Request, RequestKind};
 use workqueue::{TaskFlagsScope, Tick, Ticker};
@@ -205,19 +205,14 @@ impl Provider for Localio {
             Offer::Write(_) => RequestKind::Write,
             Offer::Commit(_) => RequestKind::Commit,
         };
-        let nfs_client = match &offer {
-            Offer::Read(o) => o.client(),
-            Offer::Write(o) => o.client(),
-            Offer::Commit(o) => o.client(),
-        };
-        let client = self.clients.get_or_add(nfs_client);
+        let client = self.clients.get_or_add(offer.client());
         COUNTERS.offer(kind);
         if let Some(client) = &client {
             client.counters.offer(kind);
         }
         let outcome = match &client {
             Some(client) => serve(offer, kind, client),
-            None => Err((offer_decline(offer), DeclineReason::NoMemory)),
+            None => Err((offer.decline(), DeclineReason::NoMemory)),
         };
         let (answer, noted) = match outcome {
             Ok(accepted) => (Ok(accepted), Ok(())),
@@ -240,50 +235,21 @@ impl Provider for Localio {
     }
 }
 
-fn offer_decline(offer: Offer<'_>) -> Declined<'_> {
-    match offer {
-        Offer::Read(o) => o.decline(),
-        Offer::Write(o) => o.decline(),
-        Offer::Commit(o) => o.decline(),
-    }
-}
-
 /// Serves `offer` from `client`'s file for it, or says why not.
 fn serve<'a>(
     offer: Offer<'a>,
     kind: RequestKind,
     client: &Arc<Client>,
 ) -> Result<Accepted<'a>, (Declined<'a>, DeclineReason)> {
-    let (nfs_client, key, opener, nr_pages, (offset, count, pgbase), sync) = match &offer {
-        Offer::Read(o) => (
-            o.client(),
-            o.key(),
-            o.opener(),
-            o.nr_pages(),
-            o.range(),
-            false,
-        ),
-        Offer::Write(o) => (
-            o.client(),
-            o.key(),
-            o.opener(),
-            o.nr_pages(),
-            o.range(),
-            false,
-        ),
-        Offer::Commit(o) => {
-            let (offset, count) = o.range();
-            (
-                o.client(),
-                o.key(),
-                o.opener(),
-                0,
-                (offset, count, 0),
-                o.sync(),
-            )
-        }
-    };
-    let decline = |offer, reason| Err((offer_decline(offer), reason));
+    let nfs_client = offer.client();
+    let OfferFacts {
+        offset,
+        count,
+        pgbase,
+        nr_pages,
+        sync,
+    } = offer.facts();
+    let decline = |offer: Offer<'a>, reason| Err((offer.decline(), reason));
     // nfs.ko's LOCALIO handshake (UUID_IS_LOCAL) found nfsd in this kernel
     if !nfs_client.handshake_found_local() {
         clients::not_local(nfs_client);
@@ -293,7 +259,7 @@ fn serve<'a>(
     if !nfs_client.localio_enabled() {
         return decline(offer, DeclineReason::Disabled);
     }
-    let file = match client.file_for(&key, &COUNTERS, || OpenFile::open(&opener)) {
+    let file = match client.file_for(&offer.key(), &COUNTERS, || OpenFile::open(&offer.opener())) {
         Ok(file) => file,
         Err(reason) => return decline(offer, reason),
     };

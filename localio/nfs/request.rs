@@ -187,6 +187,79 @@ pub(crate) enum Offer<'a> {
     Commit(CommitOffer<'a>),
 }
 
+/// What every offer tells, whatever its kind.
+pub(crate) struct OfferFacts {
+    /// File offset in bytes.
+    pub(crate) offset: u64,
+    /// Length in bytes (0 for a COMMIT of the whole file).
+    pub(crate) count: u32,
+    /// Where the data starts in the first page (0 for a COMMIT).
+    pub(crate) pgbase: u32,
+    /// How many pages the data is in (none for a COMMIT).
+    pub(crate) nr_pages: usize,
+    /// Whether the caller waits for it in place (a `FLUSH_SYNC` COMMIT).
+    pub(crate) sync: bool,
+}
+
+impl<'a> Offer<'a> {
+    /// The client the request is for.
+    pub(crate) fn client(&self) -> &'a NfsClient {
+        match self {
+            Offer::Read(o) => o.client(),
+            Offer::Write(o) => o.client(),
+            Offer::Commit(o) => o.client(),
+        }
+    }
+
+    /// Which file the request needs.
+    pub(crate) fn key(&self) -> FileKey {
+        match self {
+            Offer::Read(o) => o.key(),
+            Offer::Write(o) => o.key(),
+            Offer::Commit(o) => o.key(),
+        }
+    }
+
+    /// What it takes to open the request's file.
+    pub(crate) fn opener(&self) -> Opener<'a> {
+        match self {
+            Offer::Read(o) => o.opener(),
+            Offer::Write(o) => o.opener(),
+            Offer::Commit(o) => o.opener(),
+        }
+    }
+
+    /// Its range and shape.
+    pub(crate) fn facts(&self) -> OfferFacts {
+        let pgio = |(offset, count, pgbase), nr_pages| OfferFacts {
+            offset,
+            count,
+            pgbase,
+            nr_pages,
+            sync: false,
+        };
+        match self {
+            Offer::Read(o) => pgio(o.range(), o.nr_pages()),
+            Offer::Write(o) => pgio(o.range(), o.nr_pages()),
+            Offer::Commit(o) => {
+                let (offset, count) = o.range();
+                OfferFacts {
+                    offset,
+                    count,
+                    pgbase: 0,
+                    nr_pages: 0,
+                    sync: o.sync(),
+                }
+            }
+        }
+    }
+
+    /// Leaves the request to nfs.ko.
+    pub(crate) fn decline(self) -> Declined<'a> {
+        Declined(PhantomData)
+    }
+}
+
 /// The file key of a request for `fh` with `cred` and `mode`.
 ///
 /// # Safety
@@ -286,11 +359,6 @@ impl<'a, D: Direction> PgioOffer<'a, D> {
             _dir: PhantomData,
         };
         (request, Accepted(PhantomData))
-    }
-
-    /// Leaves the request to nfs.ko.
-    pub(crate) fn decline(self) -> Declined<'a> {
-        Declined(PhantomData)
     }
 }
 
@@ -399,11 +467,6 @@ impl<'a> CommitOffer<'a> {
             call_ops: self.call_ops,
         };
         (request, Accepted(PhantomData))
-    }
-
-    /// Leaves the request to nfs.ko.
-    pub(crate) fn decline(self) -> Declined<'a> {
-        Declined(PhantomData)
     }
 }
 
