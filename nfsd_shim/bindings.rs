@@ -24,3 +24,32 @@
 pub(crate) use kernel::bindings::*;
 
 include!("bindings_generated.rs");
+
+/// The fields the shim relies on, with the sizes it relies on, checked
+/// against the generated layout (as `localio/nfs/bindings.rs` does for the
+/// client): a header change that renames or retypes one fails the build.
+mod layout {
+    use super::*;
+    use core::mem::size_of;
+    use kernel::static_assert;
+
+    /// The size of the field `_at` reads, as a constant.
+    const fn field<T, F>(_at: fn(&T) -> &F) -> usize {
+        size_of::<F>()
+    }
+
+    const PTR: usize = size_of::<usize>();
+
+    // Which nfsd serves the client, and as whom.
+    static_assert!(field(|c: &nfs_client| &c.cl_uuid.net) == PTR);
+    static_assert!(field(|c: &nfs_client| &c.cl_uuid.dom) == PTR);
+    static_assert!(field(|c: &nfs_client| &c.cl_rpcclient) == PTR);
+
+    // nfsd's LOCALIO operations the shim calls (nfs_common's `nfs_to`).
+    static_assert!(field(|o: &nfsd_localio_operations| &o.nfsd_net_try_get) == PTR);
+    static_assert!(field(|o: &nfsd_localio_operations| &o.nfsd_open_local_fh) == PTR);
+    static_assert!(field(|o: &nfsd_localio_operations| &o.nfsd_file_file) == PTR);
+    static_assert!(field(|o: &nfsd_localio_operations| &o.nfsd_export_generation) == PTR);
+    static_assert!(field(|o: &nfsd_localio_operations| &o.nfsd_write_verifier) == PTR);
+    static_assert!(field(|o: &nfsd_localio_operations| &o.nfsd_write_failed) == PTR);
+}
