@@ -40,8 +40,8 @@ use nfs::request::{
     Accepted, ClientId, CommitRequest, Declined, Offer, OfferFacts, Pages, ReadRequest, Stable,
     Verifier, WriteRequest,
 };
-use policy::{Counters, DeclineReason, Request, RequestKind};
-use workqueue::{TaskFlagsScope, Tick, Ticker};
+use policy::{Counters, DeclineReason, ReleaseReason, Request, RequestKind};
+use workqueue::{TaskFlagsScope, Ticker};
 
 module! {
     type: LocalioClient,
@@ -58,19 +58,19 @@ static COUNTERS: Counters = Counters::new();
 /// of a server whose nfsd is shutting down, which waits for them.
 const REAP_INTERVAL_MS: u32 = 1000;
 
-/// The provider's state: every client it has seen, and their files.
-#[pin_data]
+/// The provider's state: every client it has seen, and their files, and
+/// the reaper that lets go of those no longer used.
 struct Localio {
-    #[pin]
-    clients: Clients,
+    clients: Arc<Clients>,
+    /// Ticks while any client has a cache entry.
+    reaper: Pin<KBox<Ticker<Clients>>>,
 }
 
-/// Fields drop in order: no more offers, no more ticks, no statistics;
-/// then the last reference to the clients' files goes, and the queue
-/// drains last.
+/// Fields drop in order: no more offers, no statistics; then the last
+/// reference to the provider goes (the reaper stops, the clients' files
+/// are let go), and the queue drains last.
 struct LocalioClient {
     _registration: Registration<Localio>,
-    _reaper: Pin<KBox<Ticker<Localio>>>,
     _stats: DebugfsFile<Localio>,
     _io_queue: LocalIoQueue,
 }
@@ -80,18 +80,13 @@ impl kernel::Module for LocalioClient {
         // The queue and the clients exist before nfs.ko can offer the first
         // request.
         let io_queue = LocalIoQueue::new(c_str!("localio_rs_io"))?;
-        let localio = Arc::pin_init(
-            pin_init!(Localio {
-                clients <- Clients::new(),
-            }),
-            GFP_KERNEL,
-        )?;
+        let clients = Arc::pin_init(Clients::new(&COUNTERS), GFP_KERNEL)?;
+        let reaper = Ticker::new(clients.clone(), REAP_INTERVAL_MS)?;
+        let localio = Arc::new(Localio { clients, reaper }, GFP_KERNEL)?;
         let stats = DebugfsFile::new(module, c"localio_rs", c"stats", localio.clone())?;
-        let reaper = Ticker::start(localio.clone(), REAP_INTERVAL_MS)?;
-        let registration = Registration::new(module, c"localio_rs_client", localio)?;
+        let registration = Registration::new(c"localio_rs_client", localio)?;
         Ok(Self {
             _registration: registration,
-            _reaper: reaper,
             _stats: stats,
             _io_queue: io_queue,
         })
@@ -211,7 +206,7 @@ impl Provider for Localio {
             client.counters.offer(kind);
         }
         let outcome = match &client {
-            Some(client) => serve(offer, kind, client),
+            Some(client) => serve(offer, kind, client, &self.reaper),
             None => Err((offer.decline(), DeclineReason::NoMemory)),
         };
         let (answer, noted) = match outcome {
@@ -240,6 +235,7 @@ fn serve<'a>(
     offer: Offer<'a>,
     kind: RequestKind,
     client: &Arc<Client>,
+    reaper: &Ticker<Clients>,
 ) -> Result<Accepted<'a>, (Declined<'a>, DeclineReason)> {
     let nfs_client = offer.client();
     let OfferFacts {
@@ -247,19 +243,36 @@ fn serve<'a>(
         count,
         pgbase,
         nr_pages,
-        sync,
     } = offer.facts();
     let decline = |offer: Offer<'a>, reason| Err((offer.decline(), reason));
     // nfs.ko's LOCALIO handshake (UUID_IS_LOCAL) found nfsd in this kernel
     if !nfs_client.handshake_found_local() {
-        clients::not_local(nfs_client);
+        if client.want_probe(nfs_client, clients::NOT_LOCAL_PROBE_NS) {
+            reaper.kick();
+        }
         return decline(offer, DeclineReason::NotLocal);
     }
     // ... and the administrator has not turned LOCALIO off (nfs.ko)
     if !nfs_client.localio_enabled() {
         return decline(offer, DeclineReason::Disabled);
     }
-    let file = match client.file_for(&offer.key(), &COUNTERS, || OpenFile::open(&offer.opener())) {
+    if offer.is_swap() {
+        return decline(offer, DeclineReason::Swap);
+    }
+    let mut missed = false;
+    let found = client.file_for(nfs_client, &offer.key(), || {
+        missed = true;
+        if workqueue::in_memory_reclaim() {
+            return Err(DeclineReason::Reclaim.into());
+        }
+        OpenFile::open(&offer.opener())
+    });
+    // A miss may have cached a file or a refusal, or asked for a
+    // handshake: the reaper must tick.
+    if missed {
+        reaper.kick();
+    }
+    let file = match found {
         Ok(file) => file,
         Err(reason) => return decline(offer, reason),
     };
@@ -269,7 +282,7 @@ fn serve<'a>(
         count,
         pgbase,
     };
-    let served = match policy::check(&request, file.dio(), sync) {
+    let served = match policy::check(&request, file.dio()) {
         Ok(served) => served,
         Err(reason) => return decline(offer, reason),
     };
@@ -333,19 +346,15 @@ fn serve<'a>(
     Ok(accepted)
 }
 
-impl Tick for Localio {
-    /// Lets go of files idle for [`clients::FILE_IDLE_NS`] and of those
-    /// nfsd no longer serves.
-    fn tick(&self) {
-        self.clients.reap();
-    }
-}
-
 impl Show for Localio {
     /// Module-wide totals, a `name value` line each, then one line per
     /// client: `client SERVER nfsvN name=value ...`.
     fn show(&self, w: &mut SeqFile<'_>) -> core::fmt::Result {
         write_counters(w, &COUNTERS, "", ' ', "\n")?;
+        let (in_flight, peak) = nfs::local_io::in_flight();
+        writeln!(w, "io_in_flight {in_flight}")?;
+        writeln!(w, "io_in_flight_peak {peak}")?;
+        writeln!(w, "reaper_ticks {}", self.clients.ticks())?;
         self.clients.for_each(|client| {
             let (server, version) = client.server();
             write!(w, "client {server} nfsv{version}")?;
@@ -384,7 +393,16 @@ fn write_counters(
     write!(w, "{start}file_opens{sep}{}{end}", c.file_opens())?;
     write!(w, "{start}file_reuses{sep}{}{end}", c.file_reuses())?;
     write!(w, "{start}file_reopens{sep}{}{end}", c.file_reopens())?;
+    for reason in ReleaseReason::ALL {
+        write!(
+            w,
+            "{start}released_{}{sep}{}{end}",
+            reason.name(),
+            c.released(reason)
+        )?;
+    }
     write!(w, "{start}local_split{sep}{}{end}", c.splits())?;
+    write!(w, "{start}handshakes{sep}{}{end}", c.handshakes())?;
     write!(
         w,
         "{start}completed_inline{sep}{}{end}",

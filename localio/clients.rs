@@ -18,19 +18,24 @@
 //!   through nfsd again, so nfsd decides the next request as it would over
 //!   RPC. A lease or delegation that has to be broken sends the request to
 //!   nfsd instead;
-//! - no request has used it for [`FILE_IDLE_NS`], counted from when the
-//!   last one finished (the reaper, every second);
+//! - no request has used it for
+//!   [`FILE_IDLE_TICKS`](crate::policy::FILE_IDLE_TICKS) ticks of the reaper in
+//!   a row (a second chance: a use between two ticks starts the count
+//!   again), which ticks every second while any file is cached and not at
+//!   all while none is;
 //! - nfsd stops serving the file's network namespace: nfsd's shutdown waits
 //!   for every file we hold, so both the next request and the reaper check;
 //! - the `nfs_client` goes away (nfs.ko's `client_release` hook), or the
 //!   module unloads.
+//!
+//! Each let-go is counted by its [`ReleaseReason`] in the statistics.
 //!
 //! After [`REFUSALS_TO_REMEMBER`](crate::policy::REFUSALS_TO_REMEMBER)
 //! refused opens in a row, the refusal is remembered for
 //! [`REFUSAL_MEMORY_NS`](crate::policy::REFUSAL_MEMORY_NS): the requests
 //! meanwhile go to nfsd without paying for another open.
 
-use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use kernel::{
     fmt, new_spinlock,
     prelude::*,
@@ -38,18 +43,17 @@ use kernel::{
     str::{CStr, CString},
     sync::{Arc, SpinLock},
     time::Ktime,
+    types::ARef,
 };
 
 use crate::nfs::file::LowerFile;
 use crate::nfs::request::{ClientId, FileKey, NfsClient, Opener};
 use crate::nfs::shim::{Check, NfsdFile, OpenError};
 use crate::policy::{
-    due, file_reapable, refusal_blocks, refusal_current, Counters, DeclineReason, DioAlignment,
-    PathState, Reuse,
+    due, refusal_blocks, refusal_current, sweep_file, Counters, DeclineReason, DioAlignment,
+    FileAtTick, PathState, ReleaseReason, Reuse,
 };
-
-/// How long an unused file stays open.
-pub(crate) const FILE_IDLE_NS: u64 = 2_000_000_000;
+use crate::workqueue::Tick;
 
 /// Files kept per client at most; further ones serve their request only.
 const MAX_FILES_PER_CLIENT: usize = 256;
@@ -63,60 +67,58 @@ fn now_ns() -> u64 {
 pub(crate) struct OpenFile {
     nfsd: NfsdFile,
     dio: DioAlignment,
-    /// When a request last started or finished with the file.
-    last_used_ns: AtomicU64,
+    /// Whether a request started or finished with the file since the
+    /// reaper's last tick.
+    referenced: AtomicBool,
     /// Requests using the file now (see [`FileInUse`]).
     in_flight: AtomicU32,
 }
 
-/// When an open failure last had nfs.ko redo the handshake.
-static OPEN_FAILED_PROBE_NS: AtomicU64 = AtomicU64::new(0);
-/// When a "not local" answer last had nfs.ko redo the handshake.
-static NOT_LOCAL_PROBE_NS: AtomicU64 = AtomicU64::new(0);
+/// How often a client whose handshake said "not local" redoes it: nfsd
+/// may have been started since.
+pub(crate) const NOT_LOCAL_PROBE_NS: u64 = 5_000_000_000;
+/// How often a client whose opens find nfsd gone redoes the handshake, so
+/// that LOCALIO resumes once nfsd is back.
+const NFSD_GONE_PROBE_NS: u64 = 1_000_000_000;
 
-/// Asks nfs.ko to redo the LOCALIO handshake, as its built-in path does
-/// when an open fails, so LOCALIO resumes once nfsd is back and stays off
-/// for a server that is not (or no longer) in this kernel. The handshake
-/// is a synchronous RPC to that server: at most once per `interval_ns`
-/// for all clients together.
-fn reprobe(client: &NfsClient, last: &AtomicU64, interval_ns: u64) {
-    let now = now_ns();
-    let prev = last.load(Ordering::Relaxed);
-    if !due(prev, now, interval_ns)
-        || last
-            .compare_exchange(prev, now, Ordering::Relaxed, Ordering::Relaxed)
-            .is_err()
-    {
-        return;
-    }
-    client.probe();
+/// Why an open through nfsd failed.
+pub(crate) struct OpenFailure {
+    reason: DeclineReason,
+    /// nfsd looked gone (stopped, restarted, its net going away): the
+    /// client's handshake should be redone.
+    nfsd_gone: bool,
 }
 
-/// The handshake said "not local": nfsd may have been restarted since.
-pub(crate) fn not_local(client: &NfsClient) {
-    reprobe(client, &NOT_LOCAL_PROBE_NS, 5_000_000_000);
+impl From<DeclineReason> for OpenFailure {
+    fn from(reason: DeclineReason) -> Self {
+        OpenFailure {
+            reason,
+            nfsd_gone: false,
+        }
+    }
 }
 
 impl OpenFile {
     /// Opens `opener`'s file through the shim.
-    pub(crate) fn open(opener: &Opener<'_>) -> Result<Arc<Self>, DeclineReason> {
+    pub(crate) fn open(opener: &Opener<'_>) -> Result<Arc<Self>, OpenFailure> {
+        let failed = OpenFailure::from;
         let nfsd = match NfsdFile::open(opener) {
             Ok(nfsd) => nfsd,
-            Err(OpenError::NoShim) => return Err(DeclineReason::NoShim),
+            Err(OpenError::NoShim) => return Err(failed(DeclineReason::NoShim)),
             Err(OpenError::Refused(errno)) => {
-                // nfsd went away (stopped, restarted, its net gone).
                 let gone = [
                     kernel::bindings::ENXIO,
                     kernel::bindings::ENOENT,
                     kernel::bindings::ENOMEM,
                 ];
-                if gone.iter().any(|&e| errno == -(e as i32)) {
-                    reprobe(opener.client, &OPEN_FAILED_PROBE_NS, 1_000_000_000);
-                }
-                return Err(if errno == -(kernel::bindings::ENXIO as i32) {
+                let reason = if errno == -(kernel::bindings::ENXIO as i32) {
                     DeclineReason::NfsdDown
                 } else {
                     DeclineReason::OpenFailed
+                };
+                return Err(OpenFailure {
+                    reason,
+                    nfsd_gone: gone.iter().any(|&e| errno == -(e as i32)),
                 });
             }
         };
@@ -124,11 +126,11 @@ impl OpenFile {
         let file = OpenFile {
             nfsd,
             dio: DioAlignment { mem, offset },
-            last_used_ns: AtomicU64::new(now_ns()),
+            referenced: AtomicBool::new(true),
             in_flight: AtomicU32::new(0),
         };
         // On failure `file` is dropped, which releases it.
-        Arc::new(file, GFP_KERNEL).map_err(|_| DeclineReason::NoMemory)
+        Arc::new(file, GFP_KERNEL).map_err(|_| failed(DeclineReason::NoMemory))
     }
 
     /// The file as nfsd opened it.
@@ -166,23 +168,27 @@ impl OpenFile {
         }
     }
 
-    fn idle(&self, now: u64) -> bool {
-        file_reapable(
-            self.in_flight.load(Ordering::Relaxed),
-            self.last_used_ns.load(Ordering::Relaxed),
-            now,
-            FILE_IDLE_NS,
-        )
+    /// What the reaper sees of the file now; clears `referenced`.
+    fn at_tick(&self) -> FileAtTick {
+        FileAtTick {
+            in_use: self.in_flight.load(Ordering::Relaxed) != 0,
+            referenced: self.referenced.swap(false, Ordering::Relaxed),
+            serving: self.serving(),
+            changed: self.changed(),
+        }
     }
 
     fn touch(&self) {
-        self.last_used_ns.store(now_ns(), Ordering::Relaxed);
+        // Read first: requests on a busy file do not all write its line.
+        if !self.referenced.load(Ordering::Relaxed) {
+            self.referenced.store(true, Ordering::Relaxed);
+        }
     }
 }
 
 /// One request's use of an [`OpenFile`], from acceptance until it is
 /// finished: keeps the file open and, however long the I/O takes, never
-/// idle; the idle time counts from when the last request let go.
+/// idle; idleness counts from the first tick after the last one let go.
 pub(crate) struct FileInUse(Arc<OpenFile>);
 
 impl FileInUse {
@@ -209,28 +215,48 @@ impl Drop for FileInUse {
 
 /// What a client remembers for one key.
 enum Entry {
-    /// The file nfsd opened for it.
-    Open(Arc<OpenFile>),
+    /// The file nfsd opened for it, and the reaper ticks in a row that
+    /// found it unused.
+    Open { file: Arc<OpenFile>, idle_ticks: u8 },
     /// nfsd refused to open it `refusals` times in a row, the last at
     /// `at` (nanoseconds, monotonic).
     Refused { at: u64, refusals: u32 },
 }
 
 impl Entry {
+    fn open(file: Arc<OpenFile>) -> Self {
+        Entry::Open {
+            file,
+            idle_ticks: 0,
+        }
+    }
+
     fn open_file(&self) -> Option<&Arc<OpenFile>> {
         match self {
-            Entry::Open(file) => Some(file),
+            Entry::Open { file, .. } => Some(file),
             Entry::Refused { .. } => None,
         }
     }
 
-    /// Whether the reaper may drop the entry at `now`.
-    fn stale(&self, now: u64) -> bool {
+    /// What the reaper does with the entry at its tick at `now`.
+    fn sweep(&mut self, now: u64) -> Sweep {
         match self {
-            Entry::Open(file) => file.idle(now) || !file.serving() || file.changed(),
-            Entry::Refused { at, .. } => !refusal_current(*at, now),
+            Entry::Open { file, idle_ticks } => match sweep_file(file.at_tick(), idle_ticks) {
+                Some(reason) => Sweep::Release(reason),
+                None => Sweep::Keep,
+            },
+            Entry::Refused { at, .. } if !refusal_current(*at, now) => Sweep::Forget,
+            Entry::Refused { .. } => Sweep::Keep,
         }
     }
+}
+
+/// The reaper's verdict on one entry.
+enum Sweep {
+    Keep,
+    /// An old refusal: nothing to release.
+    Forget,
+    Release(ReleaseReason),
 }
 
 /// What one client remembers, by key.
@@ -246,30 +272,68 @@ struct FileTable {
 #[pin_data]
 pub(crate) struct Client {
     id: ClientId,
+    /// The module-wide counters, which count what `counters` does.
+    totals: &'static Counters,
     /// The server's name, for the log and statistics.
     server: CString,
     nfs_version: u32,
     /// Requests of this client, as the module-wide totals count them.
     pub(crate) counters: Counters,
+    /// A handshake for the reaper to redo, with the reference on the
+    /// client it needs (the reaper may run after the client's last mount
+    /// has gone).
+    #[pin]
+    probe: SpinLock<Option<ARef<NfsClient>>>,
+    /// When a handshake was last asked for (nanoseconds; 0: never).
+    probe_asked_ns: AtomicU64,
     path: AtomicU8,
     #[pin]
     table: SpinLock<FileTable>,
 }
 
 impl Client {
-    /// The opened file for a request with `key`: the cached one, or one
-    /// `open` opens now (and which is cached when there is room). Counted in
-    /// this client's counters and in `totals`.
+    /// Asks the reaper to redo `nfs_client`'s LOCALIO handshake, unless one
+    /// was asked for less than `interval_ns` ago; says whether this asked.
+    /// The handshake is a synchronous RPC to the server during which
+    /// LOCALIO is off for all its mounts: never on the I/O path, and at
+    /// most once per interval per client.
+    pub(crate) fn want_probe(&self, nfs_client: &NfsClient, interval_ns: u64) -> bool {
+        let now = now_ns();
+        let prev = self.probe_asked_ns.load(Ordering::Relaxed);
+        if !due(prev, now, interval_ns)
+            || self
+                .probe_asked_ns
+                .compare_exchange(prev, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return false;
+        }
+        let replaced = self.probe.lock().replace(ARef::from(nfs_client));
+        // Not the last reference: the request's mount holds the client.
+        drop(replaced);
+        true
+    }
+
+    /// Counts in this client's counters and in the module's.
+    fn count(&self, f: impl Fn(&Counters)) {
+        f(&self.counters);
+        f(self.totals);
+    }
+
+    /// The opened file for a request of `nfs_client` with `key`: the
+    /// cached one, or one `open` opens now (and which is cached when there
+    /// is room). An open that finds nfsd gone asks for the handshake to be
+    /// redone ([`Self::want_probe`]).
     pub(crate) fn file_for(
         &self,
+        nfs_client: &NfsClient,
         key: &FileKey,
-        totals: &Counters,
-        open: impl FnOnce() -> Result<Arc<OpenFile>, DeclineReason>,
+        open: impl FnOnce() -> Result<Arc<OpenFile>, OpenFailure>,
     ) -> Result<Arc<OpenFile>, DeclineReason> {
         let now = now_ns();
         let mut refusals = 0;
         let cached = match self.table.lock().files.get(key) {
-            Some(Entry::Open(file)) => Some(file.clone()),
+            Some(Entry::Open { file, .. }) => Some(file.clone()),
             Some(Entry::Refused { at, refusals: n }) => {
                 if refusal_blocks(*n, *at, now) {
                     return Err(DeclineReason::RecentlyRefused);
@@ -284,23 +348,23 @@ impl Client {
         if let Some(file) = cached {
             // nfsd is shutting down and waits for this file: let go now,
             // and let the open below tell the caller what nfsd says.
-            let reuse = if file.serving() {
-                file.reuse()
+            let (reuse, why) = if file.serving() {
+                (file.reuse(), ReleaseReason::Changed)
             } else {
-                Reuse::Reopen
+                (Reuse::Reopen, ReleaseReason::NotServing)
             };
             match reuse {
                 Reuse::Use => {
                     file.touch();
-                    self.counters.file_reuse();
-                    totals.file_reuse();
+                    self.count(Counters::file_reuse);
                     return Ok(file);
                 }
                 Reuse::Decline(reason) => return Err(reason),
                 Reuse::Reopen => {
-                    self.counters.file_reopen();
-                    totals.file_reopen();
-                    self.forget(key, &file);
+                    self.count(Counters::file_reopen);
+                    if self.forget(key, &file) {
+                        self.count(|c| c.release(why, 1));
+                    }
                     // Our hold may be what keeps an unlinked file reachable
                     // by its filehandle: gone before nfsd looks again.
                     drop(file);
@@ -309,32 +373,38 @@ impl Client {
         }
         let file = match open() {
             Ok(file) => file,
-            Err(DeclineReason::OpenFailed) => {
-                let refused = Entry::Refused {
-                    at: now_ns(),
-                    refusals: refusals.saturating_add(1),
-                };
-                self.remember(key, refused);
-                return Err(DeclineReason::OpenFailed);
+            Err(failure) => {
+                if failure.nfsd_gone {
+                    self.want_probe(nfs_client, NFSD_GONE_PROBE_NS);
+                }
+                if failure.reason == DeclineReason::OpenFailed {
+                    let refused = Entry::Refused {
+                        at: now_ns(),
+                        refusals: refusals.saturating_add(1),
+                    };
+                    self.remember(key, refused);
+                }
+                return Err(failure.reason);
             }
-            Err(reason) => return Err(reason),
         };
-        self.counters.file_open();
-        totals.file_open();
-        self.remember(key, Entry::Open(file.clone()));
+        self.count(Counters::file_open);
+        if !self.remember(key, Entry::open(file.clone())) {
+            self.count(|c| c.release(ReleaseReason::Full, 1));
+        }
         Ok(file)
     }
 
-    /// Keeps `entry` for `key` if there is room, in place of what was there.
-    fn remember(&self, key: &FileKey, entry: Entry) {
+    /// Keeps `entry` for `key` if there is room, in place of what was
+    /// there; says whether it did.
+    fn remember(&self, key: &FileKey, entry: Entry) -> bool {
         let opens = usize::from(entry.open_file().is_some());
         let Ok(node) = RBTreeNode::new(*key, entry, GFP_KERNEL) else {
-            return;
+            return false;
         };
-        let displaced = {
+        let (kept, displaced) = {
             let mut table = self.table.lock();
             if table.len >= MAX_FILES_PER_CLIENT && table.files.get(key).is_none() {
-                None
+                (false, None)
             } else {
                 let displaced = table.files.insert(node).map(|n| n.to_key_value().1);
                 match &displaced {
@@ -343,16 +413,18 @@ impl Client {
                     Some(_) => {}
                 }
                 table.open += opens;
-                displaced
+                (true, displaced)
             }
         };
         // A racing request cached the same key first; this one wins.
         // Released outside the lock: closing may sleep.
         drop(displaced);
+        kept
     }
 
-    /// Drops the cache's hold on `file` if it is still the one for `key`.
-    fn forget(&self, key: &FileKey, file: &Arc<OpenFile>) {
+    /// Drops the cache's hold on `file` if it is still the one for `key`;
+    /// says whether it did.
+    fn forget(&self, key: &FileKey, file: &Arc<OpenFile>) -> bool {
         let removed = {
             let mut table = self.table.lock();
             let current = table
@@ -371,35 +443,78 @@ impl Client {
             }
             removed
         };
+        let forgot = removed.is_some();
         drop(removed);
+        forgot
     }
 
-    /// Lets go of the files idle since `now - FILE_IDLE_NS` and of those
-    /// nfsd no longer serves, and forgets refusals that are old enough.
-    fn reap(&self, now: u64) {
-        loop {
-            let removed = {
-                let mut table = self.table.lock();
-                let stale = table
-                    .files
-                    .iter()
-                    .find(|(_, e)| e.stale(now))
-                    .map(|(k, _)| *k);
-                let removed = stale.and_then(|k| table.files.remove(&k));
-                if let Some(entry) = &removed {
-                    table.len -= 1;
-                    if entry.open_file().is_some() {
-                        table.open -= 1;
+    /// One reaper tick over this client's entries, in one walk: lets go
+    /// of the files [`sweep_file`] says to, and forgets refusals that are
+    /// old enough. Returns how many entries are left.
+    fn reap(&self, now: u64) -> usize {
+        // Room for all that may go, taken before the lock that offers take.
+        let entries = self.table.lock().len;
+        let Ok(mut gone) =
+            KVec::<(Entry, Option<ReleaseReason>)>::with_capacity(entries, GFP_KERNEL)
+        else {
+            return entries;
+        };
+        let left = {
+            let mut table = self.table.lock();
+            let mut cursor = table.files.cursor_front();
+            // Entries added since `entries` was read wait for the next tick.
+            while let Some(mut at) = cursor.filter(|_| gone.len() < gone.capacity()) {
+                let reason = match at.current_mut().1.sweep(now) {
+                    Sweep::Keep => {
+                        cursor = at.move_next();
+                        continue;
                     }
-                }
-                removed
-            };
-            // Released outside the lock: closing may sleep.
-            match removed {
-                Some(entry) => drop(entry),
-                None => break,
+                    Sweep::Forget => None,
+                    Sweep::Release(reason) => Some(reason),
+                };
+                // `remove_current` moves back to the previous entry when
+                // there is no next one: that one was seen already.
+                let last = at.peek_next().is_none();
+                let (next, node) = at.remove_current();
+                cursor = if last { None } else { next };
+                // Within the capacity taken above: does not allocate.
+                let _ = gone.push((node.to_key_value().1, reason), GFP_NOWAIT);
+            }
+            let opens = gone.iter().filter(|(_, reason)| reason.is_some()).count();
+            table.len -= gone.len();
+            table.open -= opens;
+            table.len
+        };
+        for (_, reason) in gone.iter() {
+            if let Some(reason) = reason {
+                self.count(|c| c.release(*reason, 1));
             }
         }
+        // Released outside the lock: closing may sleep.
+        drop(gone);
+        let probe = self.probe.lock().take();
+        if let Some(nfs_client) = probe {
+            nfs_client.probe();
+            self.count(Counters::handshake);
+            // Outside every lock of ours: with the client's last mount gone,
+            // this frees it, and nfs.ko tells us (`Clients::remove`).
+            drop(nfs_client);
+        }
+        left
+    }
+
+    /// Lets go of every entry, counting the files for `reason`.
+    fn release_all(&self, reason: ReleaseReason) {
+        let (files, opens) = {
+            let mut table = self.table.lock();
+            let opens = table.open;
+            table.len = 0;
+            table.open = 0;
+            (core::mem::take(&mut table.files), opens)
+        };
+        self.count(|c| c.release(reason, opens as u64));
+        // Released outside the lock: closing may sleep.
+        drop(files);
     }
 
     /// Records what a request's outcome shows about this client, and says
@@ -435,17 +550,23 @@ impl Client {
 }
 
 /// Every client LOCALIO has seen, by `nfs_client` address.
-#[pin_data]
+#[pin_data(PinnedDrop)]
 pub(crate) struct Clients {
     #[pin]
     map: SpinLock<RBTree<ClientId, Arc<Client>>>,
+    /// Module-wide counters, which count what each client's do.
+    totals: &'static Counters,
+    /// Reaper ticks so far.
+    ticks: AtomicU64,
 }
 
 impl Clients {
-    /// No clients yet.
-    pub(crate) fn new() -> impl PinInit<Self> {
+    /// No clients yet; `totals` counts for all of them.
+    pub(crate) fn new(totals: &'static Counters) -> impl PinInit<Self> {
         pin_init!(Self {
             map <- new_spinlock!(RBTree::new(), "localio_rs::Clients::map"),
+            totals,
+            ticks: AtomicU64::new(0),
         })
     }
 
@@ -460,9 +581,12 @@ impl Clients {
         let client = Arc::pin_init(
             pin_init!(Client {
                 id,
+                totals: self.totals,
                 server,
                 nfs_version: nfs_client.nfs_version(),
                 counters: Counters::new(),
+                probe <- new_spinlock!(None, "localio_rs::Client::probe"),
+                probe_asked_ns: AtomicU64::new(0),
                 path: AtomicU8::new(PathState::Unknown.code()),
                 table <- new_spinlock!(
                     FileTable { files: RBTree::new(), len: 0, open: 0 },
@@ -481,17 +605,22 @@ impl Clients {
         Some(client)
     }
 
-    /// Forgets the client `id` and lets go of its files.
+    /// Forgets the client `id` and lets go of its files now (requests in
+    /// flight keep theirs until they finish).
     pub(crate) fn remove(&self, id: ClientId) {
         let removed = self.map.lock().remove(&id);
         // Released outside the lock: closing files may sleep.
-        drop(removed);
+        if let Some(client) = removed {
+            client.release_all(ReleaseReason::ClientGone);
+        }
     }
 
-    /// Runs [`Client::reap`] on every client.
-    pub(crate) fn reap(&self) {
+    /// Runs [`Client::reap`] on every client; says whether any entry is
+    /// left for a later tick.
+    fn reap(&self) -> bool {
         let now = now_ns();
         let mut next = ClientId::MIN;
+        let mut left = 0;
         loop {
             let client = {
                 let mut map = self.map.lock();
@@ -500,12 +629,18 @@ impl Clients {
                     None => break,
                 }
             };
-            client.reap(now);
+            left += client.reap(now);
             match client.id.next() {
                 Some(n) => next = n,
                 None => break,
             }
         }
+        left != 0
+    }
+
+    /// Reaper ticks so far: they stop while no client caches anything.
+    pub(crate) fn ticks(&self) -> u64 {
+        self.ticks.load(Ordering::Relaxed)
     }
 
     /// Calls `f` on every client, under the registry lock: `f` must not
@@ -516,5 +651,30 @@ impl Clients {
             f(client)?;
         }
         Ok(())
+    }
+}
+
+impl Tick for Clients {
+    /// The reaper's tick; it ticks again only while an entry is left. An
+    /// offer that may have added one starts it again
+    /// ([`Ticker::kick`](crate::workqueue::Ticker::kick)).
+    fn tick(&self) -> bool {
+        self.ticks.fetch_add(1, Ordering::Relaxed);
+        self.reap()
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Clients {
+    fn drop(self: Pin<&mut Self>) {
+        let clients = core::mem::take(&mut *self.map.lock());
+        let before = self.totals.released(ReleaseReason::Unload);
+        for client in clients.values() {
+            client.release_all(ReleaseReason::Unload);
+        }
+        let files = self.totals.released(ReleaseReason::Unload) - before;
+        if files != 0 {
+            pr_info!("let go of {files} cached files at unload\n");
+        }
     }
 }

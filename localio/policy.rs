@@ -71,17 +71,23 @@ pub enum DeclineReason {
     BelowAlignment,
     /// Nothing to transfer.
     Empty,
-    /// A COMMIT its caller waits for synchronously.
-    SyncCommit,
     /// nfsd refused to open the file for this caller moments ago; asking
     /// again for every request would cost a full open each time.
     RecentlyRefused,
+    /// I/O to an active swap file: swap over NFS relies on sunrpc's
+    /// forward-progress guarantees (`PF_MEMALLOC` tasks, reserves), which
+    /// a queue without a rescuer and `PF_MEMALLOC_NOIO` workers lack.
+    Swap,
+    /// The file is not open yet and the caller is reclaiming memory: an
+    /// open through nfsd (lookups, allocations, maybe I/O) is no work for
+    /// someone else's reclaim.
+    Reclaim,
 }
 
 impl DeclineReason {
-    /// All reasons; the first seven in the order of `enum
-    /// localio_rs_decline` in glue.h, then the policy's own.
-    pub const ALL: [DeclineReason; 13] = [
+    /// All reasons, in the order of the statistics file: the client's and
+    /// nfsd's first, then the policy's own.
+    pub const ALL: [DeclineReason; 14] = [
         DeclineReason::NotLocal,
         DeclineReason::NoShim,
         DeclineReason::OpenFailed,
@@ -93,8 +99,9 @@ impl DeclineReason {
         DeclineReason::Misaligned,
         DeclineReason::BelowAlignment,
         DeclineReason::Empty,
-        DeclineReason::SyncCommit,
         DeclineReason::RecentlyRefused,
+        DeclineReason::Swap,
+        DeclineReason::Reclaim,
     ];
 
     /// Name used in the statistics file.
@@ -111,8 +118,9 @@ impl DeclineReason {
             DeclineReason::Misaligned => "misaligned",
             DeclineReason::BelowAlignment => "below_alignment",
             DeclineReason::Empty => "empty",
-            DeclineReason::SyncCommit => "sync_commit",
             DeclineReason::RecentlyRefused => "refused_recently",
+            DeclineReason::Swap => "swap",
+            DeclineReason::Reclaim => "reclaim",
         }
     }
 
@@ -160,8 +168,8 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 /// lower file with alignment `dio`: `Ok(n)` to serve its first `n` bytes
 /// (all of it, or for a READ or WRITE the longest prefix that meets the
 /// alignment; nfs.ko sends the rest to nfsd), or the reason to send all of
-/// it to nfsd. `sync_commit` says the caller of a COMMIT waits for it in
-/// place.
+/// it to nfsd. A COMMIT needs no alignment (nfs.ko never offers one its
+/// caller waits for in place).
 ///
 /// A READ or WRITE goes through a bio_vec over whole pages starting at
 /// `pgbase`: every segment starts at `pgbase` or a page boundary and ends
@@ -169,13 +177,9 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 /// size are multiples of the memory alignment, so is every segment. A
 /// request whose start is misaligned goes to nfsd whole: its tail alone
 /// would be no cheaper to send.
-pub fn check(req: &Request, dio: DioAlignment, sync_commit: bool) -> Result<u32, DeclineReason> {
+pub fn check(req: &Request, dio: DioAlignment) -> Result<u32, DeclineReason> {
     if req.kind == RequestKind::Commit {
-        return if sync_commit {
-            Err(DeclineReason::SyncCommit)
-        } else {
-            Ok(req.count)
-        };
+        return Ok(req.count);
     }
     if req.count == 0 {
         return Err(DeclineReason::Empty);
@@ -269,18 +273,97 @@ pub fn read_eof(offset: u64, requested: u32, got: u64, size: u64) -> bool {
     got < u64::from(requested) || offset.saturating_add(got) >= size
 }
 
-/// Whether a cached open file last used at `last_used` (nanoseconds,
-/// monotonic) has been idle for at least `idle` by `now`. A clock read
-/// that went backwards counts as "just used".
+/// Whether something last done at `last_used` (nanoseconds, monotonic)
+/// is at least `idle` old by `now`. A clock read that went backwards
+/// counts as "just done".
 pub fn idle_expired(last_used: u64, now: u64, idle: u64) -> bool {
     now.checked_sub(last_used).is_some_and(|age| age >= idle)
 }
 
-/// Whether a cached open file may be let go for being idle: no I/O of it
-/// is in flight, and the last one ended (or started) `idle` ago. A slow
-/// request keeps its file cached however long it takes.
-pub fn file_reapable(in_flight: u32, last_used: u64, now: u64, idle: u64) -> bool {
-    in_flight == 0 && idle_expired(last_used, now, idle)
+/// Reaper ticks in a row that must find a cached file unused before it is
+/// let go. Idleness is counted in ticks, not read off a clock: a guest or
+/// host stall delays the ticks with everything else, so it cannot make a
+/// file that requests used a moment ago look idle.
+pub const FILE_IDLE_TICKS: u8 = 2;
+
+/// Why the cache let go of an open file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReleaseReason {
+    /// Unused for [`FILE_IDLE_TICKS`] reaper ticks.
+    Idle,
+    /// nfsd stopped serving the file's network namespace (its shutdown
+    /// waits for every file we hold).
+    NotServing,
+    /// What nfsd's open rested on changed (export table, owner, mode,
+    /// ACL, flags, unlink): nfsd decides again with a fresh open.
+    Changed,
+    /// nfs.ko let go of the `nfs_client` the file was opened for.
+    ClientGone,
+    /// The client's cache was full: the file served its request only.
+    Full,
+    /// The module was unloaded.
+    Unload,
+}
+
+impl ReleaseReason {
+    /// All reasons, in the order of the statistics file.
+    pub const ALL: [ReleaseReason; 6] = [
+        ReleaseReason::Idle,
+        ReleaseReason::NotServing,
+        ReleaseReason::Changed,
+        ReleaseReason::ClientGone,
+        ReleaseReason::Full,
+        ReleaseReason::Unload,
+    ];
+
+    /// Name used in the statistics file (`released_<name>`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            ReleaseReason::Idle => "idle",
+            ReleaseReason::NotServing => "not_serving",
+            ReleaseReason::Changed => "changed",
+            ReleaseReason::ClientGone => "client_gone",
+            ReleaseReason::Full => "full",
+            ReleaseReason::Unload => "unload",
+        }
+    }
+
+    const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What one reaper tick sees of a cached open file.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FileAtTick {
+    /// A request is using it now.
+    pub in_use: bool,
+    /// A request started or finished with it since the previous tick.
+    pub referenced: bool,
+    /// nfsd still serves its network namespace.
+    pub serving: bool,
+    /// What nfsd's open rested on has changed.
+    pub changed: bool,
+}
+
+/// The reaper's verdict on a cached file at one tick: let go, and why, or
+/// keep. `idle_ticks` is the number of ticks in a row that found the file
+/// unused before this one, which this updates (second chance: a use since
+/// the last tick starts the count again). A request in flight keeps its
+/// file however long it takes.
+pub fn sweep_file(file: FileAtTick, idle_ticks: &mut u8) -> Option<ReleaseReason> {
+    if !file.serving {
+        return Some(ReleaseReason::NotServing);
+    }
+    if file.changed {
+        return Some(ReleaseReason::Changed);
+    }
+    if file.in_use || file.referenced {
+        *idle_ticks = 0;
+        return None;
+    }
+    *idle_ticks = idle_ticks.saturating_add(1);
+    (*idle_ticks >= FILE_IDLE_TICKS).then_some(ReleaseReason::Idle)
 }
 
 /// How long a refused open is remembered: requests for the same caller,
@@ -409,6 +492,7 @@ pub fn due(last: u64, now: u64, interval: u64) -> bool {
 
 const KINDS: usize = RequestKind::ALL.len();
 const REASONS: usize = DeclineReason::ALL.len();
+const RELEASES: usize = ReleaseReason::ALL.len();
 
 /// Request accounting, updated concurrently from every offer and
 /// completion.
@@ -424,7 +508,9 @@ pub struct Counters {
     file_opens: AtomicU64,
     file_reuses: AtomicU64,
     file_reopens: AtomicU64,
+    released: [AtomicU64; RELEASES],
     split: AtomicU64,
+    handshakes: AtomicU64,
     completed_inline: AtomicU64,
     completed_async: AtomicU64,
 }
@@ -441,10 +527,32 @@ impl Counters {
             file_opens: AtomicU64::new(0),
             file_reuses: AtomicU64::new(0),
             file_reopens: AtomicU64::new(0),
+            released: [const { AtomicU64::new(0) }; RELEASES],
             split: AtomicU64::new(0),
+            handshakes: AtomicU64::new(0),
             completed_inline: AtomicU64::new(0),
             completed_async: AtomicU64::new(0),
         }
+    }
+
+    /// Accounts one LOCALIO handshake redone.
+    pub fn handshake(&self) {
+        self.handshakes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// LOCALIO handshakes redone so far.
+    pub fn handshakes(&self) -> u64 {
+        self.handshakes.load(Ordering::Relaxed)
+    }
+
+    /// Accounts `files` cached files let go for `reason`.
+    pub fn release(&self, reason: ReleaseReason, files: u64) {
+        self.released[reason.index()].fetch_add(files, Ordering::Relaxed);
+    }
+
+    /// Cached files let go so far for `reason`.
+    pub fn released(&self, reason: ReleaseReason) -> u64 {
+        self.released[reason.index()].load(Ordering::Relaxed)
     }
 
     /// Accounts one READ or WRITE served locally in part: its aligned

@@ -8,11 +8,17 @@
 #include <linux/module.h>
 #include <linux/nfslocalio.h>
 #include <linux/rcupdate.h>
+#include <linux/sunrpc/svcauth.h>
 
 #include "helpers.h"
 
 void localio_rs_shim_rcu_read_lock(void) { rcu_read_lock(); }
 void localio_rs_shim_rcu_read_unlock(void) { rcu_read_unlock(); }
+
+bool localio_rs_shim_auth_domain_tryget(struct auth_domain *dom)
+{
+	return kref_get_unless_zero(&dom->ref);
+}
 
 int localio_rs_shim_break_lease(struct inode *inode, unsigned int mode)
 {

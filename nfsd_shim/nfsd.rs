@@ -7,7 +7,11 @@
 //! states in comments only: `nfs_to` may be called only while something
 //! keeps nfsd loaded, a client's `nfs_uuid_t::net` is no reference and may
 //! be used only under RCU until `nfsd_net_try_get()` pins it, and the
-//! `nfsd_file` an open returns owns that pin until it is put. The types
+//! `nfsd_file` an open returns owns that pin until it is put; the client's
+//! `nfs_uuid_t::dom` is the same: nfs_common puts it when the client's
+//! handshake is redone or undone, so the open takes its own reference
+//! under the same RCU section (`auth_domain`s are freed after a grace
+//! period). The types
 //! here carry those rules, so that the logic in `shim.rs` is safe Rust and
 //! every `unsafe` of the module, apart from the entry points that take the
 //! client's raw pointers, is in this file.
@@ -34,6 +38,7 @@ use kernel::{
 extern "C" {
     fn localio_rs_shim_rcu_read_lock();
     fn localio_rs_shim_rcu_read_unlock();
+    fn localio_rs_shim_auth_domain_tryget(dom: *mut bindings::auth_domain) -> bool;
     fn localio_rs_shim_break_lease(inode: *mut bindings::inode, mode: c_uint) -> c_int;
     fn localio_rs_shim_nfsd_net_put(net: *mut bindings::net);
     fn localio_rs_shim_nfsd_file_put_local(nf: *mut bindings::nfsd_file);
@@ -104,17 +109,28 @@ impl NfsClient {
         unsafe { &*ptr.cast() }
     }
 
-    /// nfsd's net for this client's server, pinned; `None` if nfsd does not
-    /// serve this client locally or is shutting down.
-    pub(crate) fn nfsd_net(&self) -> Option<NetRef> {
-        // `cl_uuid.net` is no reference: nfs_common clears it when nfsd lets
-        // go of the net, and only RCU keeps it valid until it is pinned.
+    /// nfsd's net for this client's server, pinned, and the client's
+    /// domain in it, referenced; `None` if nfsd does not serve this client
+    /// locally or is shutting down, or the handshake is being redone.
+    pub(crate) fn nfsd_net(&self) -> Option<(NetRef, DomainRef)> {
+        // `cl_uuid.net` and `cl_uuid.dom` are no references of ours:
+        // nfs_common clears them when nfsd lets go of the net or the
+        // client's handshake is redone (`nfs_local_probe()`), and only RCU
+        // keeps them valid until they are pinned.
         let _rcu = RcuReadGuard::new();
         // SAFETY: `self.0` is a valid `nfs_client` by the type invariant.
-        // `cl_uuid.net` is an RCU pointer: read once (`rcu_dereference()`),
-        // inside the read-side section just entered.
-        let net = unsafe { ptr::addr_of!((*self.0.get()).cl_uuid.net).read_volatile() };
+        // `cl_uuid.net` is an RCU pointer and `cl_uuid.dom` is set before
+        // it is published: read once each (`rcu_dereference()`,
+        // `READ_ONCE()`), inside the read-side section just entered.
+        let (net, dom) = unsafe {
+            let uuid = ptr::addr_of!((*self.0.get()).cl_uuid);
+            (
+                ptr::addr_of!((*uuid).net).read_volatile(),
+                ptr::addr_of!((*uuid).dom).read_volatile(),
+            )
+        };
         let net = NonNull::new(net)?;
+        let dom = NonNull::new(dom)?;
         // SAFETY: We are in an RCU read-side section in which the client's
         // `nfs_uuid_t::net` was set: nfsd has published `nfs_to` (and sets
         // every operation), and the net stays valid until the section ends,
@@ -125,7 +141,32 @@ impl NfsClient {
             return None;
         }
         // INVARIANT: `nfsd_net_try_get()` succeeded, so the reference is ours.
-        Some(NetRef(net))
+        let net = NetRef(net);
+        // SAFETY: Read under this RCU section, in which a domain whose last
+        // reference goes stays allocated: nfs.ko handshakes over AUTH_SYS
+        // only, so the domain is a "unix" one, which sunrpc frees after a
+        // grace period (`svcauth_unix_domain_release()`). Its count can be
+        // tried.
+        if !unsafe { localio_rs_shim_auth_domain_tryget(dom.as_ptr()) } {
+            return None;
+        }
+        // INVARIANT: The reference was taken just above.
+        Some((net, DomainRef(dom)))
+    }
+}
+
+/// A reference on the `auth_domain` nfsd knows a client by.
+///
+/// # Invariants
+///
+/// `self.0` points to an `auth_domain` on which this value owns one
+/// reference, dropped with `auth_domain_put()`.
+pub(crate) struct DomainRef(NonNull<bindings::auth_domain>);
+
+impl Drop for DomainRef {
+    fn drop(&mut self) {
+        // SAFETY: We own the reference (type invariant).
+        unsafe { bindings::auth_domain_put(self.0.as_ptr()) };
     }
 }
 
@@ -281,6 +322,7 @@ impl NfsdFile {
     /// success, drops it on failure.
     pub(crate) fn open(
         net: NetRef,
+        dom: &DomainRef,
         clp: &NfsClient,
         cred: &Cred,
         fh: &NfsFh,
@@ -288,14 +330,14 @@ impl NfsdFile {
     ) -> Result<Self> {
         let clp = clp.0.get();
         // SAFETY: `net` is pinned, so `nfs_to` is valid and may be called
-        // with it; nfsd sets every operation. `clp`, `cred` and `fh` are
-        // valid by their type invariants; `cl_uuid.dom` is read as
-        // nfs_common's own `nfs_open_local_fh()` reads it, once the net is
-        // pinned.
+        // with it; nfsd sets every operation. `dom` is referenced (type
+        // invariant) for the call, unlike the client's `cl_uuid.dom`, which
+        // a concurrent handshake may put; `clp`, `cred` and `fh` are valid
+        // by their type invariants.
         let nf = unsafe {
             nfs_to().nfsd_open_local_fh.unwrap_unchecked()(
                 net.as_ptr(),
-                (*clp).cl_uuid.dom,
+                dom.0.as_ptr(),
                 (*clp).cl_rpcclient,
                 cred.0.get(),
                 fh.0.get(),

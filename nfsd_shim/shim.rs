@@ -118,13 +118,13 @@ fn dio_alignment(file: &File) -> (u32, u32) {
 
 /// [`ShimOps::open`].
 fn open(clp: &NfsClient, cred: &Cred, fh: &NfsFh, mode: u32) -> Result<Opened> {
-    let net = clp.nfsd_net().ok_or(ENXIO)?;
+    let (net, dom) = clp.nfsd_net().ok_or(ENXIO)?;
     // Read before the open: an export change while nfsd opens the file then
     // shows at the first check and costs one more open; read after, it
     // could go unnoticed for as long as the client keeps the file.
     let export_gen = net.export_generation();
     let net_ptr = net.as_ptr();
-    let nf = NfsdFile::open(net, clp, cred, fh, mode)?;
+    let nf = NfsdFile::open(net, &dom, clp, cred, fh, mode)?;
     let file = nf.file();
     let inode = file.inode();
     // An unlinked file is reachable by its filehandle only while someone

@@ -17,7 +17,8 @@
 //!
 //! [`IoQueue`] and [`TaskFlagsScope`] are the only code in this project that
 //! calls `alloc_workqueue`/`destroy_workqueue` or touches `current->flags`.
-//! [`Ticker`] runs periodic work (the file cache's reaper).
+//! [`Ticker`] runs periodic work (the file cache's reaper) only while there
+//! is work for it.
 
 use core::marker::PhantomData;
 use core::ops::Deref;
@@ -156,13 +157,23 @@ impl Drop for TaskFlagsScope {
     }
 }
 
-/// What a [`Ticker`] does on every tick.
-pub trait Tick: Send + Sync + 'static {
-    /// One tick, on a system worker.
-    fn tick(&self);
+/// Whether the current task is reclaiming memory (`PF_MEMALLOC`: direct
+/// reclaim, kswapd, or writeback a reclaimer waits for).
+pub fn in_memory_reclaim() -> bool {
+    // SAFETY: `get_current` returns the running task, which outlives this
+    // call; its `flags` are read, as `current->flags & PF_MEMALLOC` does.
+    unsafe { (*bindings::get_current()).flags & bindings::PF_MEMALLOC != 0 }
 }
 
-/// Calls [`Tick::tick`] on a `T` every interval until dropped.
+/// What a [`Ticker`] does on every tick.
+pub trait Tick: Send + Sync + 'static {
+    /// One tick, on a system worker; returns whether to tick again.
+    fn tick(&self) -> bool;
+}
+
+/// Calls [`Tick::tick`] on a `T` every interval from a [`Ticker::kick`]
+/// for as long as the tick asks for more, until dropped. Idle, it costs
+/// no wakeups.
 ///
 /// # Invariants
 ///
@@ -183,10 +194,9 @@ unsafe impl<T: Tick> Send for Ticker<T> {}
 unsafe impl<T: Tick> Sync for Ticker<T> {}
 
 impl<T: Tick> Ticker<T> {
-    /// Starts ticking every `interval_ms` milliseconds, the first tick one
-    /// interval from now.
-    pub fn start(data: Arc<T>, interval_ms: u32) -> Result<Pin<KBox<Self>>> {
-        let ticker = KBox::pin_init(
+    /// A ticker with a tick every `interval_ms` milliseconds once kicked.
+    pub fn new(data: Arc<T>, interval_ms: u32) -> Result<Pin<KBox<Self>>> {
+        KBox::pin_init(
             pin_init!(Self {
                 // SAFETY: `dwork` is initialised in place, with our function.
                 dwork <- Opaque::ffi_init(|dwork| unsafe {
@@ -196,14 +206,20 @@ impl<T: Tick> Ticker<T> {
                 interval: msecs_to_jiffies(interval_ms),
             }),
             GFP_KERNEL,
-        )?;
-        ticker.schedule();
-        Ok(ticker)
+        )
+    }
+
+    /// Makes sure a tick comes within one interval. A tick that is running
+    /// and asks for no more still leaves this one queued: what made the
+    /// caller kick is seen by the next tick.
+    pub fn kick(&self) {
+        self.schedule();
     }
 
     fn schedule(&self) {
         // SAFETY: `dwork` is initialised (type invariant) and pinned; it is
-        // cancelled before it is freed.
+        // cancelled before it is freed. Queueing work that is pending
+        // already does nothing.
         unsafe {
             bindings::queue_delayed_work_on(
                 bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
@@ -223,8 +239,9 @@ impl<T: Tick> Ticker<T> {
         // SAFETY: `work` is at `offset` in a live `Ticker<T>` (our
         // contract), which `drop` keeps alive until this has returned.
         let this = unsafe { &*work.cast::<u8>().sub(offset).cast::<Self>() };
-        this.data.tick();
-        this.schedule();
+        if this.data.tick() {
+            this.schedule();
+        }
     }
 }
 

@@ -24,7 +24,3 @@ const unsigned int LOCALIO_RS_FMODE_WRITE = (__force unsigned int)FMODE_WRITE;
 const int LOCALIO_RS_IOCB_DSYNC = IOCB_DSYNC;
 const int LOCALIO_RS_IOCB_SYNC = IOCB_SYNC;
 const int LOCALIO_RS_IOCB_APPEND = IOCB_APPEND;
-
-/* Exported by nfs.ko but declared only in fs/nfs/internal.h. */
-bool nfs_server_is_local(const struct nfs_client *clp);
-void nfs_local_probe(struct nfs_client *clp);

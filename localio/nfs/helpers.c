@@ -5,6 +5,7 @@
  */
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/nfs_fs.h>
 #include <linux/workqueue.h>
 
 #include "helpers.h"
@@ -47,4 +48,9 @@ void localio_rs_kiocb_end_write(struct kiocb *kiocb)
 void localio_rs_init_delayed_work(struct delayed_work *dwork, work_func_t func)
 {
 	INIT_DELAYED_WORK(dwork, func);
+}
+
+void localio_rs_nfs_client_get(struct nfs_client *clp)
+{
+	refcount_inc(&clp->cl_count);
 }

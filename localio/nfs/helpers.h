@@ -7,6 +7,7 @@ struct delayed_work;
 struct file;
 struct inode;
 struct kiocb;
+struct nfs_client;
 struct work_struct;
 
 const struct cred *localio_rs_get_cred(const struct cred *cred);
@@ -18,3 +19,4 @@ void localio_rs_kiocb_start_write(struct kiocb *kiocb);
 void localio_rs_kiocb_end_write(struct kiocb *kiocb);
 void localio_rs_init_delayed_work(struct delayed_work *dwork,
 				  void (*func)(struct work_struct *work));
+void localio_rs_nfs_client_get(struct nfs_client *clp);

@@ -10,7 +10,9 @@
 //! If the filesystem completes it at once, the worker hands the result to
 //! [`IoJob::done`] right there; if it returns `-EIOCBQUEUED`, the I/O is
 //! the filesystem's until `ki_complete`, which may run in interrupt
-//! context and so only queues it again, for [`IoJob::done`] on a worker.
+//! context: it ends a write's freeze protection there, as aio does, and
+//! queues the I/O again, for [`IoJob::done`] on a worker. No completion
+//! waits for a worker while holding what a blocked submitter waits for.
 
 use super::bindings as b;
 use super::cred::CredOverride;
@@ -62,6 +64,17 @@ static QUEUE: AtomicPtr<b::workqueue_struct> = AtomicPtr::new(core::ptr::null_mu
 /// [`LocalIo`]s allocated and not yet freed.
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
+/// The most [`LocalIo`]s there have been at once since the module loaded.
+static IN_FLIGHT_PEAK: AtomicUsize = AtomicUsize::new(0);
+
+/// I/Os allocated and not yet freed: now, and the most there have been.
+pub(crate) fn in_flight() -> (usize, usize) {
+    (
+        IN_FLIGHT.load(Ordering::Relaxed),
+        IN_FLIGHT_PEAK.load(Ordering::Relaxed),
+    )
+}
+
 /// The queue every [`LocalIo`] of this module runs on. One per module.
 ///
 /// # Invariants
@@ -112,7 +125,11 @@ struct InFlight {
 
 impl InFlight {
     fn new() -> Self {
-        IN_FLIGHT.fetch_add(1, Ordering::AcqRel);
+        let now = IN_FLIGHT.fetch_add(1, Ordering::AcqRel) + 1;
+        // Written only when a new peak is reached: no shared write per I/O.
+        if now > IN_FLIGHT_PEAK.load(Ordering::Relaxed) {
+            IN_FLIGHT_PEAK.fetch_max(now, Ordering::Relaxed);
+        }
         Self {
             _module: ModuleRef::new(&crate::THIS_MODULE),
         }
@@ -208,8 +225,8 @@ const COMPLETED: u8 = 2;
 ///   `SUBMITTED` after `->read_iter`/`->write_iter` returned
 ///   `-EIOCBQUEUED`, the filesystem owns the whole allocation until
 ///   `ki_complete`.
-/// - `write_started` says whether `kiocb_start_write` was called, which
-///   `into_job` (or `drop`) balances.
+/// - `write_started` says whether `kiocb_start_write` was called and not
+///   yet balanced; `complete`, `into_job` or `drop` balances it, once.
 #[pin_data(PinnedDrop)]
 pub(crate) struct LocalIo<J: IoJob> {
     #[pin]
@@ -429,10 +446,16 @@ impl<J: IoJob> LocalIo<J> {
         let offset = core::mem::offset_of!(Self, kiocb);
         // SAFETY: `kiocb` is the field at `offset` of a `LocalIo` (our
         // contract), whose allocation the filesystem hands back here.
-        let this = unsafe {
+        let mut this = unsafe {
             let raw = kiocb.cast::<u8>().sub(offset).cast::<Self>();
             Pin::new_unchecked(KBox::from_raw(raw))
         };
+        // The write's freeze protection ends here, as aio ends it, not on
+        // the worker the completion is queued for: a freeze of the export
+        // waits for it, and that worker may be queued behind submitters
+        // that the freeze blocks, every active slot of the queue taken.
+        // SAFETY: Not moved out of; `end_write` touches no pinned field.
+        unsafe { this.as_mut().get_unchecked_mut() }.end_write();
         this.result.store(result, Ordering::Relaxed);
         this.state.store(COMPLETED, Ordering::Relaxed);
         // Never refused: a `LocalIo` is started only on a live queue,

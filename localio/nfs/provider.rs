@@ -14,7 +14,7 @@ use super::bindings as b;
 use super::request::{Accepted, ClientId, CommitOffer, Declined, Offer, PgioOffer};
 use core::ffi::{c_int, c_void, CStr};
 use core::sync::atomic::{AtomicPtr, Ordering};
-use kernel::{prelude::*, sync::Arc, ThisModule};
+use kernel::{prelude::*, sync::Arc};
 
 /// A LOCALIO provider.
 #[vtable]
@@ -54,14 +54,9 @@ unsafe impl<T: Provider> Sync for Registration<T> {}
 
 impl<T: Provider> Registration<T> {
     /// Registers `provider` as nfs.ko's LOCALIO provider.
-    pub(crate) fn new(
-        module: &'static ThisModule,
-        name: &'static CStr,
-        provider: Arc<T>,
-    ) -> Result<Self> {
+    pub(crate) fn new(name: &'static CStr, provider: Arc<T>) -> Result<Self> {
         let ops = KBox::new(
             b::nfs_localio_provider {
-                owner: module.as_ptr(),
                 name: name.as_ptr().cast(),
                 client_release: T::HAS_CLIENT_RELEASE.then_some(Self::client_release as _),
                 pgio: Some(Self::pgio),
@@ -146,15 +141,15 @@ impl<T: Provider> Registration<T> {
     /// # Safety
     ///
     /// Only called by nfs.ko, while registered, with a COMMIT it offers
-    /// for the duration of the call.
+    /// for the duration of the call (never a `FLUSH_SYNC` one, which it
+    /// would wait for in place).
     unsafe extern "C" fn commit(
         data: *mut b::nfs_commit_data,
         call_ops: *const b::rpc_call_ops,
-        how: c_int,
+        _how: c_int,
     ) -> c_int {
-        let sync = how & b::FLUSH_SYNC as c_int != 0;
         // SAFETY: nfs.ko offers `data` for the duration of this call.
-        let offer = unsafe { CommitOffer::from_raw(data, call_ops, sync) }.map(Offer::Commit);
+        let offer = unsafe { CommitOffer::from_raw(data, call_ops) }.map(Offer::Commit);
         // SAFETY: A hook of the registered provider.
         unsafe { Self::answer(offer) }
     }

@@ -15,7 +15,7 @@ use super::file::LowerFile;
 use core::ffi::{c_int, CStr};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
-use kernel::types::Opaque;
+use kernel::types::{AlwaysRefCounted, Opaque};
 
 /// `NFS_MAXFHSIZE`.
 pub(crate) const FH_MAX: usize = 128;
@@ -39,9 +39,34 @@ pub(crate) struct FileKey {
     fh: [u8; FH_MAX],
 }
 
-/// An `nfs_client` as seen from inside a provider hook.
+/// An `nfs_client` as seen from inside a provider hook, or held past it
+/// through an `ARef<NfsClient>` (a reference on `cl_count`).
 #[repr(transparent)]
 pub(crate) struct NfsClient(Opaque<b::nfs_client>);
+
+// SAFETY: An `nfs_client` is shared by every mount of its server and used
+// from any task; what `NfsClient` does with it is safe from any of them.
+unsafe impl Send for NfsClient {}
+// SAFETY: As above.
+unsafe impl Sync for NfsClient {}
+
+// SAFETY: `cl_count` counts an `nfs_client`'s references: `inc_ref` takes
+// one on a live client, `dec_ref` puts one with `nfs_put_client()`, which
+// frees the client with the last (and tells the provider first, through
+// `client_release`).
+unsafe impl AlwaysRefCounted for NfsClient {
+    fn inc_ref(&self) {
+        // SAFETY: `&self` is a live client, which has a reference to take
+        // another from.
+        unsafe { b::localio_rs_nfs_client_get(self.as_raw()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller gives up a reference it owns. Dropped from
+        // task context only: the last may free the client, which sleeps.
+        unsafe { b::nfs_put_client(obj.as_ptr().cast()) };
+    }
+}
 
 /// An `nfs_client`'s identity, valid as a key until nfs.ko's
 /// `client_release` hook has reported it gone.
@@ -118,10 +143,12 @@ impl NfsClient {
         unsafe { b::nfs_server_is_local(self.as_raw()) }
     }
 
-    /// Redoes the LOCALIO handshake: a synchronous RPC to the server.
+    /// Redoes the LOCALIO handshake: a synchronous RPC to the server, and
+    /// meanwhile LOCALIO is off for every mount of the client. Only off
+    /// the I/O path. May sleep.
     pub(crate) fn probe(&self) {
-        // SAFETY: The client is alive for `&self`; the hooks that hand it
-        // out run in task context.
+        // SAFETY: The client is alive for `&self`; callers run in task
+        // context.
         unsafe { b::nfs_local_probe(self.as_raw()) }
     }
 }
@@ -176,7 +203,6 @@ pub(crate) struct PgioOffer<'a, D: Direction> {
 pub(crate) struct CommitOffer<'a> {
     data: NonNull<b::nfs_commit_data>,
     call_ops: *const b::rpc_call_ops,
-    sync: bool,
     _call: Invariant<'a>,
 }
 
@@ -197,8 +223,6 @@ pub(crate) struct OfferFacts {
     pub(crate) pgbase: u32,
     /// How many pages the data is in (none for a COMMIT).
     pub(crate) nr_pages: usize,
-    /// Whether the caller waits for it in place (a `FLUSH_SYNC` COMMIT).
-    pub(crate) sync: bool,
 }
 
 impl<'a> Offer<'a> {
@@ -220,6 +244,15 @@ impl<'a> Offer<'a> {
         }
     }
 
+    /// Whether the request is I/O to an active swap file.
+    pub(crate) fn is_swap(&self) -> bool {
+        match self {
+            Offer::Read(o) => o.is_swap(),
+            Offer::Write(o) => o.is_swap(),
+            Offer::Commit(o) => o.is_swap(),
+        }
+    }
+
     /// What it takes to open the request's file.
     pub(crate) fn opener(&self) -> Opener<'a> {
         match self {
@@ -236,7 +269,6 @@ impl<'a> Offer<'a> {
             count,
             pgbase,
             nr_pages,
-            sync: false,
         };
         match self {
             Offer::Read(o) => pgio(o.range(), o.nr_pages()),
@@ -248,7 +280,6 @@ impl<'a> Offer<'a> {
                     count,
                     pgbase: 0,
                     nr_pages: 0,
-                    sync: o.sync(),
                 }
             }
         }
@@ -281,6 +312,18 @@ unsafe fn file_key(cred: *const b::cred, mode: u32, fh: *const b::nfs_fh) -> Fil
 }
 
 const OPEN_MODES: u32 = b::LOCALIO_RS_FMODE_READ | b::LOCALIO_RS_FMODE_WRITE;
+
+/// Whether `inode` is an active swap file (`IS_SWAPFILE()`).
+///
+/// # Safety
+///
+/// `inode` must be the inode of an offered request (alive for the call).
+unsafe fn is_swapfile(inode: *const b::inode) -> bool {
+    // SAFETY: Alive (our contract); `i_flags` is read once, as the C
+    // macro does.
+    let flags = unsafe { core::ptr::addr_of!((*inode).i_flags).read_volatile() };
+    flags & b::S_SWAPFILE != 0
+}
 
 impl<'a, D: Direction> PgioOffer<'a, D> {
     /// # Safety
@@ -332,6 +375,12 @@ impl<'a, D: Direction> PgioOffer<'a, D> {
     pub(crate) fn key(&self) -> FileKey {
         // SAFETY: An offered request's filehandle is valid.
         unsafe { file_key(self.hdr().cred, self.mode(), self.hdr().args.fh) }
+    }
+
+    /// Whether the request is swap I/O (the file is an active swap file).
+    pub(crate) fn is_swap(&self) -> bool {
+        // SAFETY: An offered request's inode.
+        unsafe { is_swapfile(self.hdr().inode) }
     }
 
     /// How many pages the request's data is in.
@@ -396,18 +445,15 @@ impl<'a> CommitOffer<'a> {
     /// # Safety
     ///
     /// `data` and `call_ops` must be a COMMIT nfs.ko offered, untouched by
-    /// anyone else for `'a`; `sync` whether it waits for the result
-    /// (`FLUSH_SYNC`).
+    /// anyone else for `'a`.
     pub(super) unsafe fn from_raw(
         data: *mut b::nfs_commit_data,
         call_ops: *const b::rpc_call_ops,
-        sync: bool,
     ) -> Option<Self> {
         // INVARIANT: From our contract.
         Some(Self {
             data: NonNull::new(data)?,
             call_ops,
-            sync,
             _call: PhantomData,
         })
     }
@@ -438,9 +484,10 @@ impl<'a> CommitOffer<'a> {
         (self.data().args.offset, self.data().args.count)
     }
 
-    /// Whether the caller waits for the COMMIT (`FLUSH_SYNC`).
-    pub(crate) fn sync(&self) -> bool {
-        self.sync
+    /// Whether the COMMIT is for an active swap file.
+    pub(crate) fn is_swap(&self) -> bool {
+        // SAFETY: An offered COMMIT's inode.
+        unsafe { is_swapfile(self.data().inode) }
     }
 
     /// Which file the request needs.

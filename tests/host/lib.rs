@@ -27,9 +27,9 @@ mod tests {
     #[test]
     fn aligned_reads_and_writes_are_served_locally() {
         for kind in [RequestKind::Read, RequestKind::Write] {
-            assert_eq!(check(&rw(kind, 0, 1 << 20, 0), XFS_512, false), Ok(1 << 20));
-            assert_eq!(check(&rw(kind, 4096, 4096, 0), XFS_512, false), Ok(4096));
-            assert_eq!(check(&rw(kind, 512, 1536, 512), XFS_512, false), Ok(1536));
+            assert_eq!(check(&rw(kind, 0, 1 << 20, 0), XFS_512), Ok(1 << 20));
+            assert_eq!(check(&rw(kind, 4096, 4096, 0), XFS_512), Ok(4096));
+            assert_eq!(check(&rw(kind, 512, 1536, 512), XFS_512), Ok(1536));
         }
     }
 
@@ -37,21 +37,17 @@ mod tests {
     fn an_aligned_start_serves_the_longest_aligned_prefix() {
         for kind in [RequestKind::Read, RequestKind::Write] {
             // A file's last writeback WRITE: size modulo wsize.
-            assert_eq!(check(&rw(kind, 0, 4095, 0), XFS_512, false), Ok(3584));
-            assert_eq!(check(&rw(kind, 1 << 20, 3000, 0), XFS_512, false), Ok(2560));
+            assert_eq!(check(&rw(kind, 0, 4095, 0), XFS_512), Ok(3584));
+            assert_eq!(check(&rw(kind, 1 << 20, 3000, 0), XFS_512), Ok(2560));
             // At most one alignment unit minus one byte is left for nfsd.
-            assert_eq!(check(&rw(kind, 0, 1024 + 511, 0), XFS_512, false), Ok(1024));
+            assert_eq!(check(&rw(kind, 0, 1024 + 511, 0), XFS_512), Ok(1024));
         }
         let four_k = DioAlignment {
             mem: 512,
             offset: 4096,
         };
         assert_eq!(
-            check(
-                &rw(RequestKind::Write, 8192, 3 * 4096 + 4000, 0),
-                four_k,
-                false
-            ),
+            check(&rw(RequestKind::Write, 8192, 3 * 4096 + 4000, 0), four_k),
             Ok(3 * 4096)
         );
         // Both alignments bind the length: a multiple of each.
@@ -59,10 +55,7 @@ mod tests {
             mem: 1024,
             offset: 512,
         };
-        assert_eq!(
-            check(&rw(RequestKind::Read, 0, 2560, 0), odd, false),
-            Ok(2048)
-        );
+        assert_eq!(check(&rw(RequestKind::Read, 0, 2560, 0), odd), Ok(2048));
     }
 
     #[test]
@@ -75,7 +68,7 @@ mod tests {
         .iter()
         {
             assert_eq!(
-                check(req, XFS_512, false),
+                check(req, XFS_512),
                 Err(DeclineReason::Misaligned),
                 "{req:?}"
             );
@@ -84,7 +77,7 @@ mod tests {
         // rest of a split request.
         for req in [rw(w, 4096, 100, 0), rw(w, 0, 511, 0)].iter() {
             assert_eq!(
-                check(req, XFS_512, false),
+                check(req, XFS_512),
                 Err(DeclineReason::BelowAlignment),
                 "{req:?}"
             );
@@ -95,25 +88,25 @@ mod tests {
             offset: 4096,
         };
         assert_eq!(
-            check(&rw(w, 512, 4096, 0), four_k, false),
+            check(&rw(w, 512, 4096, 0), four_k),
             Err(DeclineReason::Misaligned)
         );
         assert_eq!(
-            check(&rw(w, 0, 2048, 0), four_k, false),
+            check(&rw(w, 0, 2048, 0), four_k),
             Err(DeclineReason::BelowAlignment)
         );
-        assert_eq!(check(&rw(w, 8192, 4096, 0), four_k, false), Ok(4096));
+        assert_eq!(check(&rw(w, 8192, 4096, 0), four_k), Ok(4096));
     }
 
     #[test]
     fn no_direct_io_and_empty_requests_go_to_rpc() {
         let none = DioAlignment { mem: 0, offset: 0 };
         assert_eq!(
-            check(&rw(RequestKind::Read, 0, 4096, 0), none, false),
+            check(&rw(RequestKind::Read, 0, 4096, 0), none),
             Err(DeclineReason::NoDirectIo)
         );
         assert_eq!(
-            check(&rw(RequestKind::Read, 0, 0, 0), XFS_512, false),
+            check(&rw(RequestKind::Read, 0, 0, 0), XFS_512),
             Err(DeclineReason::Empty)
         );
     }
@@ -125,17 +118,16 @@ mod tests {
             offset: 512,
         };
         assert_eq!(
-            check(&rw(RequestKind::Read, 0, 8192, 0), huge, false),
+            check(&rw(RequestKind::Read, 0, 8192, 0), huge),
             Err(DeclineReason::Misaligned)
         );
     }
 
     #[test]
-    fn commits_need_no_alignment_but_sync_commits_go_to_rpc() {
+    fn commits_need_no_alignment() {
         let c = rw(RequestKind::Commit, 3, 7, 0);
         let none = DioAlignment { mem: 0, offset: 0 };
-        assert_eq!(check(&c, none, false), Ok(7));
-        assert_eq!(check(&c, none, true), Err(DeclineReason::SyncCommit));
+        assert_eq!(check(&c, none), Ok(7));
     }
 
     #[test]
@@ -264,14 +256,83 @@ mod tests {
         assert!(!idle_expired(500, 100, idle));
     }
 
+    fn unused() -> FileAtTick {
+        FileAtTick {
+            serving: true,
+            ..FileAtTick::default()
+        }
+    }
+
     #[test]
     fn files_with_io_in_flight_are_never_idle() {
-        let idle = 2_000_000_000;
-        assert!(file_reapable(0, 100, 100 + idle, idle));
-        assert!(!file_reapable(0, 100, 100 + idle - 1, idle));
-        // However long a request takes, its file stays cached meanwhile.
-        assert!(!file_reapable(1, 100, u64::MAX, idle));
-        assert!(!file_reapable(u32::MAX, 100, 100 + idle, idle));
+        let mut idle = 0;
+        let busy = FileAtTick {
+            in_use: true,
+            ..unused()
+        };
+        // However many ticks a request takes, its file stays cached.
+        for _ in 0..1000 {
+            assert_eq!(sweep_file(busy, &mut idle), None);
+        }
+        assert_eq!(idle, 0);
+    }
+
+    #[test]
+    fn an_unused_file_goes_at_the_idle_tick_count_only() {
+        let mut idle = 0;
+        for _ in 1..FILE_IDLE_TICKS {
+            assert_eq!(sweep_file(unused(), &mut idle), None);
+        }
+        assert_eq!(sweep_file(unused(), &mut idle), Some(ReleaseReason::Idle));
+    }
+
+    #[test]
+    fn a_use_between_ticks_gives_a_second_chance() {
+        // However long the gap between two ticks (a stalled guest), a file
+        // used in it is kept, and the count starts again.
+        let mut idle = FILE_IDLE_TICKS - 1;
+        let used = FileAtTick {
+            referenced: true,
+            ..unused()
+        };
+        assert_eq!(sweep_file(used, &mut idle), None);
+        assert_eq!(idle, 0);
+        for _ in 1..FILE_IDLE_TICKS {
+            assert_eq!(sweep_file(unused(), &mut idle), None);
+        }
+        assert_eq!(sweep_file(unused(), &mut idle), Some(ReleaseReason::Idle));
+    }
+
+    #[test]
+    fn nfsd_going_away_or_a_change_releases_even_a_busy_file() {
+        let mut idle = 0;
+        let gone = FileAtTick {
+            in_use: true,
+            serving: false,
+            ..unused()
+        };
+        assert_eq!(sweep_file(gone, &mut idle), Some(ReleaseReason::NotServing));
+        let changed = FileAtTick {
+            referenced: true,
+            changed: true,
+            ..unused()
+        };
+        assert_eq!(sweep_file(changed, &mut idle), Some(ReleaseReason::Changed));
+    }
+
+    #[test]
+    fn release_reasons_have_distinct_names_and_counters() {
+        let c = Counters::new();
+        for (i, reason) in ReleaseReason::ALL.iter().enumerate() {
+            c.release(*reason, i as u64 + 1);
+        }
+        for (i, reason) in ReleaseReason::ALL.iter().enumerate() {
+            assert_eq!(c.released(*reason), i as u64 + 1);
+        }
+        let mut names: Vec<_> = ReleaseReason::ALL.iter().map(|r| r.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ReleaseReason::ALL.len());
     }
 
     #[test]
@@ -302,7 +363,8 @@ mod tests {
             DeclineReason::Misaligned,
             DeclineReason::BelowAlignment,
             DeclineReason::Empty,
-            DeclineReason::SyncCommit,
+            DeclineReason::Swap,
+            DeclineReason::Reclaim,
         ] {
             assert_eq!(
                 PathState::shown_by(Err(per_request)),
