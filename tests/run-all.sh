@@ -68,7 +68,7 @@ vm_job() {
 	"$@" >"$log_dir/vm-$job-run.log" 2>&1 || rc=1
 	# The guest's console ends lines with CR LF.
 	tr -d '\r' <"$log_dir/$job.log" >"$log_dir/vm-$job-tap.log" 2>/dev/null
-	grep -E '^(not )?ok [0-9]+|^# ' "$log_dir/vm-$job-tap.log" |
+	grep -E '^(not )?ok [0-9]+|^# |^Bail out!' "$log_dir/vm-$job-tap.log" |
 		sed -E "s/^ok ([0-9]+)/ok $name.\1/; s/^not ok ([0-9]+)/not ok $name.\1/"
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log_dir/vm-$job-tap.log" | tail -n1)
 	[ -z "$summary" ] || read -r p _ f _ <<<"${summary//,/}"

@@ -33,10 +33,12 @@ demo) timeout "$GUEST_JOB_TIMEOUT" bash "$TOP/tests/vm/demo.sh"; finish $?;;
 bench) timeout "$GUEST_JOB_TIMEOUT" bash "$TOP/tests/vm/bench.sh"; finish $?;;
 profile) timeout "$GUEST_JOB_TIMEOUT" bash "$TOP/tests/vm/profile.sh"; finish $?;;
 ab) timeout "$GUEST_JOB_TIMEOUT" bash "$TOP/tests/vm/ab.sh"; finish $?;;
+soak) timeout "$GUEST_JOB_TIMEOUT" bash "$TOP/tests/vm/soak.sh"; finish $?;;
 test)
 	# The test files share one TAP stream and one summary: they are sourced
 	# in order into this shell (run.sh bounds the whole VM's run time).
 	# VM_TESTS (e.g. "t20") runs only the files whose names start so.
+	tap_start
 	for t in "$TOP"/tests/vm/${VM_TESTS:-t[0-9][0-9]}-*.sh; do
 		say "=== $(basename "$t")"
 		file_started=$SECONDS

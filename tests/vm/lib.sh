@@ -16,11 +16,21 @@ RAMDISK_MB=${RAMDISK_MB:-1536}
 
 say() { printf '# %s\n' "$*"; }
 
-# --- TAP ---------------------------------------------------------------
+# --- KTAP --------------------------------------------------------------
+# What kselftest tooling reads: a version line, one result line per check,
+# SKIP directives, the plan (at the end: the checks are counted as they
+# run) and kselftest's totals line. The last line is our own summary.
 tap_n=0
 tap_fail=0
+tap_skip=0
+tap_start() { echo 'TAP version 13'; }
 ok() { tap_n=$((tap_n + 1)); printf 'ok %d - %s\n' "$tap_n" "$*"; }
 not_ok() { tap_n=$((tap_n + 1)); tap_fail=$((tap_fail + 1)); printf 'not ok %d - %s\n' "$tap_n" "$*"; }
+# skip "description" "reason": a check that cannot run here.
+skip() {
+	tap_n=$((tap_n + 1)); tap_skip=$((tap_skip + 1))
+	printf 'ok %d - %s # SKIP %s\n' "$tap_n" "$1" "$2"
+}
 # check "description" command...: passes when the command succeeds.
 check() {
 	local desc=$1; shift
@@ -28,7 +38,10 @@ check() {
 }
 tap_summary() {
 	printf '1..%d\n' "$tap_n"
-	printf '%d passed, %d failed\n' "$((tap_n - tap_fail))" "$tap_fail"
+	printf '# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n' \
+		"$((tap_n - tap_fail - tap_skip))" "$tap_fail" "$tap_skip"
+	# Skipped checks are neither.
+	printf '%d passed, %d failed\n' "$((tap_n - tap_fail - tap_skip))" "$tap_fail"
 	[ "$tap_fail" -eq 0 ]
 }
 

@@ -10,6 +10,8 @@
 #   tests/vm/run.sh bench    the benchmark table
 #   tests/vm/run.sh profile  perf profile of one benchmark workload
 #   tests/vm/run.sh ab       A/B check of engine builds (AB_ENGINES, ab.sh)
+#   tests/vm/run.sh soak     fio verify rounds under nfsd restarts, freezes
+#                            and module reloads (SOAK_MINUTES, soak.sh)
 #   VM_SCRIPT=f tests/vm/run.sh script   run f in the set-up guest (debugging)
 #
 # VM_CLOCK picks the guest's clock. `wall` (default for tests, demo and
@@ -36,7 +38,7 @@ top=$(cd "$here/../.." && pwd)
 . "$top/scripts/toolchain.sh"
 
 job=${1:-test}
-case "$job" in demo|test|bench|profile|probe|script|ab) ;; *) die "unknown job '$job'";; esac
+case "$job" in demo|test|bench|profile|probe|script|ab|soak) ;; *) die "unknown job '$job'";; esac
 kdir=${KDIR:-$("$top/kernel/build.sh" --kdir)}
 [ -f "$kdir/arch/x86/boot/bzImage" ] || die "no kernel in $kdir: run make first"
 for ko in localio/localio_rs_client.ko nfsd_shim/localio_rs_nfsd_shim.ko; do
@@ -86,7 +88,7 @@ BENCH_SIZE_MB='${BENCH_SIZE_MB:-}' BENCH_RUNTIME='${BENCH_RUNTIME:-}' \
 BENCH_ROUNDS='${BENCH_ROUNDS:-}' BENCH_WORKLOADS='${BENCH_WORKLOADS:-}' \
 WORKLOAD='${WORKLOAD:-}' MODE='${MODE:-}' AB_ENGINES='${AB_ENGINES:-}' \
 BENCH_C_ENGINE='${BENCH_C_ENGINE:-}' PROFILE_ALSO='${PROFILE_ALSO:-}' \
-SOAK='${SOAK:-0}' VM_TESTS='${VM_TESTS:-}' VM_SCRIPT='${VM_SCRIPT:-}' bash tests/vm/guest.sh '$job'"
+SOAK='${SOAK:-0}' SOAK_MINUTES='${SOAK_MINUTES:-30}' VM_TESTS='${VM_TESTS:-}' VM_SCRIPT='${VM_SCRIPT:-}' bash tests/vm/guest.sh '$job'"
 # vng's own exit status does not carry the guest job's: the guest writes it.
 # A guest that dies while booting under TCG (rare; seen once, silently, in
 # under 10 s) never starts the job: that boot is retried once, and said so.
