@@ -11,6 +11,12 @@
 #   make bench           the benchmark table (in the VM, instruction clock)
 #   make profile         perf profile of one workload: WORKLOAD=... MODE=...
 #   make ab              A/B check in the VM: the previous engine vs this one
+#   make soak            fio verify rounds under nfsd restarts, freezes and
+#                        module reloads, SOAK_MINUTES (30) (not in CI; meant
+#                        for KERNEL_VARIANT=debug)
+#   make xfstests XFSTESTS=<xfstests checkout>
+#                        xfstests in the VM, localio=on next to localio=off
+#                        and the built-in path, NFSv3 and v4.2 (not in CI)
 #   make host-test       `cargo test` of the pure decision logic
 #   make rustfmtcheck    rustfmt check of the module sources
 #   make clippy          build the modules with CLIPPY=1
@@ -46,7 +52,7 @@ C_SOURCES := $(filter-out %.mod.c,$(wildcard $(TOP)/localio/nfs/*.[ch] \
 	$(TOP)/nfsd_shim/*.[ch]))
 
 .PHONY: all deps kernel modules clean demo test vm-test bench profile host-test \
-	rustfmt rustfmtcheck clippy rust-analyzer checkpatch ab
+	rustfmt rustfmtcheck clippy rust-analyzer checkpatch ab xfstests soak
 
 all: modules
 
@@ -110,6 +116,17 @@ ab: modules
 
 test: modules
 	$(TOP)/tests/run-all.sh
+
+SOAK_MINUTES ?= 30
+soak: modules
+	SOAK_MINUTES=$(SOAK_MINUTES) \
+	GUEST_JOB_TIMEOUT=$${GUEST_JOB_TIMEOUT:-$$(( $(SOAK_MINUTES) * 60 + 1800 ))} \
+		$(TOP)/tests/vm/run.sh soak
+
+# Not part of CI or of `make test`: xfstests is not on any package registry.
+# XFSTESTS_ARGS, XFSTESTS_LIST, XFSTESTS_MODES: see tests/xfstests/run.sh.
+xfstests: modules
+	XFSTESTS="$(XFSTESTS)" $(TOP)/tests/xfstests/run.sh
 
 clean:
 	$(KMAKE) clean
