@@ -7,7 +7,8 @@
 # $NFS_LOCALIO_CACHE/ab/<commit>/ (~/.cache/nfs-localio-rs/ab/6a2ecaf/).
 # The source is `git archive` of that commit, unpacked next to them, so
 # neither the work tree nor its git state is touched; it is built again
-# only when the kernel tree changes.
+# only when the kernel tree changes. Where the hook's interface changed
+# since, the reference gets the same change, and nothing else.
 #
 #   tests/vm/ab_ref.sh         build if missing, print the folder
 #   tests/vm/ab_ref.sh --run   then the A/B job in the VM (`make ab`), with
@@ -32,6 +33,10 @@ if [ "$(cat "$dir/kernel" 2>/dev/null)" != "$stamp" ] ||
 	rm -rf "$dir"
 	mkdir -p "$dir/src"
 	git -C "$top" archive "$commit" | tar -x -C "$dir/src"
+	# The hook's interface as it is now: patch 0007 dropped the provider's
+	# `owner` field (nfs.ko takes no module reference per call any more).
+	sed -i '/^[[:space:]]*\.owner[[:space:]]*=[[:space:]]*THIS_MODULE,$/d' \
+		"$dir/src/localio/provider_glue.c"
 	make -s -C "$dir/src" KDIR="$kdir" modules >"$dir/build.log" 2>&1 ||
 		{ tail -n 30 "$dir/build.log" >&2; die "the reference engine ($commit) does not build"; }
 	cp "$dir/src/localio/localio_rs_client.ko" "$dir/src/nfsd_shim/localio_rs_nfsd_shim.ko" "$dir/"
