@@ -28,7 +28,7 @@ fi
 
 case "$job" in
 probe) finish 0;;
-script) bash "$VM_SCRIPT"; finish $?;;
+script) timeout "$GUEST_JOB_TIMEOUT" bash "$VM_SCRIPT"; finish $?;;
 demo) timeout "$GUEST_JOB_TIMEOUT" bash "$TOP/tests/vm/demo.sh"; finish $?;;
 bench) timeout "$GUEST_JOB_TIMEOUT" bash "$TOP/tests/vm/bench.sh"; finish $?;;
 profile) timeout "$GUEST_JOB_TIMEOUT" bash "$TOP/tests/vm/profile.sh"; finish $?;;
