@@ -31,7 +31,7 @@ pub mod policy;
 #[path = "../workqueue/mod.rs"]
 pub mod workqueue;
 
-use clients::{Client, Clients, FileInUse, OpenFile};
+use clients::{Client, Clients, FileInUse, Handshakes, OpenFile};
 use nfs::debugfs::{DebugfsFile, SeqFile, Show};
 use nfs::file::LowerFile;
 use nfs::local_io::{IoJob, IoSlot, LocalIo, LocalIoQueue, Op};
@@ -58,12 +58,15 @@ static COUNTERS: Counters = Counters::new();
 /// of a server whose nfsd is shutting down, which waits for them.
 const REAP_INTERVAL_MS: u32 = 1000;
 
-/// The provider's state: every client it has seen, and their files, and
-/// the reaper that lets go of those no longer used.
+/// The provider's state: every client it has seen, and their files, the
+/// reaper that lets go of those no longer used, and the work that redoes
+/// LOCALIO handshakes.
 struct Localio {
     clients: Arc<Clients>,
     /// Ticks while any client has a cache entry.
     reaper: Pin<KBox<Ticker<Clients>>>,
+    /// Runs once per kick, on a queue for long work.
+    handshakes: Pin<KBox<Ticker<Handshakes>>>,
 }
 
 /// Fields drop in order: no more offers, no statistics; then the last
@@ -82,7 +85,15 @@ impl kernel::Module for LocalioClient {
         let io_queue = LocalIoQueue::new(c_str!("localio_rs_io"))?;
         let clients = Arc::pin_init(Clients::new(&COUNTERS), GFP_KERNEL)?;
         let reaper = Ticker::new(clients.clone(), REAP_INTERVAL_MS)?;
-        let localio = Arc::new(Localio { clients, reaper }, GFP_KERNEL)?;
+        let handshakes = Ticker::new_long(Arc::new(Handshakes(clients.clone()), GFP_KERNEL)?, 0)?;
+        let localio = Arc::new(
+            Localio {
+                clients,
+                reaper,
+                handshakes,
+            },
+            GFP_KERNEL,
+        )?;
         let stats = DebugfsFile::new(module, c"localio_rs", c"stats", localio.clone())?;
         let registration = Registration::new(c"localio_rs_client", localio)?;
         Ok(Self {
@@ -206,7 +217,7 @@ impl Provider for Localio {
             client.counters.offer(kind);
         }
         let outcome = match &client {
-            Some(client) => serve(offer, kind, client, &self.reaper),
+            Some(client) => serve(offer, kind, client, self),
             None => Err((offer.decline(), DeclineReason::NoMemory)),
         };
         let (answer, noted) = match outcome {
@@ -235,7 +246,7 @@ fn serve<'a>(
     offer: Offer<'a>,
     kind: RequestKind,
     client: &Arc<Client>,
-    reaper: &Ticker<Clients>,
+    localio: &Localio,
 ) -> Result<Accepted<'a>, (Declined<'a>, DeclineReason)> {
     let nfs_client = offer.client();
     let OfferFacts {
@@ -248,7 +259,7 @@ fn serve<'a>(
     // nfs.ko's LOCALIO handshake (UUID_IS_LOCAL) found nfsd in this kernel
     if !nfs_client.handshake_found_local() {
         if client.want_probe(nfs_client, clients::NOT_LOCAL_PROBE_NS) {
-            reaper.kick();
+            localio.handshakes.kick();
         }
         return decline(offer, DeclineReason::NotLocal);
     }
@@ -267,10 +278,13 @@ fn serve<'a>(
         }
         OpenFile::open(&offer.opener())
     });
-    // A miss may have cached a file or a refusal, or asked for a
-    // handshake: the reaper must tick.
+    // A miss may have cached a file or a refusal (the reaper must tick),
+    // or found nfsd gone and asked for a handshake.
     if missed {
-        reaper.kick();
+        localio.reaper.kick();
+        if client.probe_pending() {
+            localio.handshakes.kick();
+        }
     }
     let file = match found {
         Ok(file) => file,

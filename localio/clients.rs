@@ -492,6 +492,19 @@ impl Client {
         }
         // Released outside the lock: closing may sleep.
         drop(gone);
+        left
+    }
+
+    /// Whether a handshake waits to be redone ([`Self::want_probe`]).
+    pub(crate) fn probe_pending(&self) -> bool {
+        self.probe.lock().is_some()
+    }
+
+    /// Redoes the handshake asked for, if any. Never on the reaper: the
+    /// handshake is an RPC that can block for minutes against an nfsd
+    /// that is stopping, and that nfsd waits for the files the reaper
+    /// lets go of.
+    fn run_probe(&self) {
         let probe = self.probe.lock().take();
         if let Some(nfs_client) = probe {
             nfs_client.probe();
@@ -500,7 +513,6 @@ impl Client {
             // this frees it, and nfs.ko tells us (`Clients::remove`).
             drop(nfs_client);
         }
-        left
     }
 
     /// Lets go of every entry, counting the files for `reason`.
@@ -638,6 +650,25 @@ impl Clients {
         left != 0
     }
 
+    /// Redoes the handshakes clients asked for ([`Client::want_probe`]).
+    fn run_probes(&self) {
+        let mut next = ClientId::MIN;
+        loop {
+            let client = {
+                let mut map = self.map.lock();
+                match map.cursor_lower_bound(&next) {
+                    Some(cursor) => cursor.current().1.clone(),
+                    None => break,
+                }
+            };
+            client.run_probe();
+            match client.id.next() {
+                Some(n) => next = n,
+                None => break,
+            }
+        }
+    }
+
     /// Reaper ticks so far: they stop while no client caches anything.
     pub(crate) fn ticks(&self) -> u64 {
         self.ticks.load(Ordering::Relaxed)
@@ -661,6 +692,19 @@ impl Tick for Clients {
     fn tick(&self) -> bool {
         self.ticks.fetch_add(1, Ordering::Relaxed);
         self.reap()
+    }
+}
+
+/// The clients' handshakes to redo, as a [`Tick`] of its own, on a queue
+/// for long work: apart from the reaper, which must go on letting go of
+/// files while a handshake waits for a server.
+pub(crate) struct Handshakes(pub(crate) Arc<Clients>);
+
+impl Tick for Handshakes {
+    /// Runs once per kick.
+    fn tick(&self) -> bool {
+        self.0.run_probes();
+        false
     }
 }
 

@@ -185,6 +185,8 @@ pub struct Ticker<T: Tick> {
     dwork: Opaque<bindings::delayed_work>,
     data: Arc<T>,
     interval: Jiffies,
+    /// Ticks may block for long (`system_long_wq`), or not (`system_wq`).
+    long: bool,
 }
 
 // SAFETY: The delayed work may be queued and cancelled from any task; `T`
@@ -194,8 +196,19 @@ unsafe impl<T: Tick> Send for Ticker<T> {}
 unsafe impl<T: Tick> Sync for Ticker<T> {}
 
 impl<T: Tick> Ticker<T> {
-    /// A ticker with a tick every `interval_ms` milliseconds once kicked.
+    /// A ticker with a tick every `interval_ms` milliseconds once kicked,
+    /// on the system queue.
     pub fn new(data: Arc<T>, interval_ms: u32) -> Result<Pin<KBox<Self>>> {
+        Self::with_queue(data, interval_ms, false)
+    }
+
+    /// As [`Ticker::new`], on the queue for work that may block for long
+    /// (a synchronous RPC to a server that does not answer).
+    pub fn new_long(data: Arc<T>, interval_ms: u32) -> Result<Pin<KBox<Self>>> {
+        Self::with_queue(data, interval_ms, true)
+    }
+
+    fn with_queue(data: Arc<T>, interval_ms: u32, long: bool) -> Result<Pin<KBox<Self>>> {
         KBox::pin_init(
             pin_init!(Self {
                 // SAFETY: `dwork` is initialised in place, with our function.
@@ -204,6 +217,7 @@ impl<T: Tick> Ticker<T> {
                 }),
                 data,
                 interval: msecs_to_jiffies(interval_ms),
+                long,
             }),
             GFP_KERNEL,
         )
@@ -221,9 +235,14 @@ impl<T: Tick> Ticker<T> {
         // cancelled before it is freed. Queueing work that is pending
         // already does nothing.
         unsafe {
+            let queue = if self.long {
+                bindings::system_long_wq
+            } else {
+                bindings::system_wq
+            };
             bindings::queue_delayed_work_on(
                 bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
-                bindings::system_wq,
+                queue,
                 self.dwork.get(),
                 self.interval,
             )

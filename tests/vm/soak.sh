@@ -16,7 +16,8 @@
 # blocks: sent to nfsd, or split) per export. Meanwhile it restarts nfsd,
 # freezes and thaws the export, and at the end of the round unmounts and
 # unloads the modules. A round passes when every fio verifies (0
-# mismatches, no I/O error), every freeze returns, and dmesg has no
+# mismatches, no I/O error), every freeze returns, every nfsd stop returns
+# within 30 s, the mounts and modules go, and dmesg has no
 # WARN/BUG/lockdep/KASAN/hung-task report. Prints KTAP; the last line is
 # "N passed, N failed".
 set -uo pipefail
@@ -29,14 +30,37 @@ tap_start
 say "soak: $minutes minutes of rounds"
 
 # disturb SECONDS: restarts nfsd and freezes/thaws the export, in turn,
-# until SECONDS have passed.
+# until SECONDS have passed. Logs what it did in $WORK/soak-events.
 disturb() {
-	local until=$((SECONDS + $1)) step=0
+	local until=$((SECONDS + $1)) step=0 t0 pid
 	while [ "$SECONDS" -lt "$until" ]; do
 		sleep $((5 + RANDOM % 10))
 		case $((step++ % 2)) in
-		0)	rpc.nfsd 0; sleep 2; rpc.nfsd -V 3 -V 4.2 4;;
-		1)	if timeout 30 fsfreeze -f "$EXPORT"; then
+		0)	# nfsd's stop waits for every nfsd_file LOCALIO holds: the
+			# client must let go promptly (t20 measures about 1 s).
+			t0=$SECONDS
+			rpc.nfsd 0 &
+			pid=$!
+			while kill -0 "$pid" 2>/dev/null && [ $((SECONDS - t0)) -lt 30 ]; do
+				sleep 1
+			done
+			if kill -0 "$pid" 2>/dev/null; then
+				# What LOCALIO holds, and where the blocked tasks wait.
+				# (The dump's call traces fail the round's dmesg check too.)
+				echo "stop-slow" >>"$WORK/soak-events"
+				awk '$1 == "client" { l = "stop-slow-client " $2 " " $3
+					for (i = 4; i <= NF; i++)
+						if ($i ~ /^(open_files|handshakes|released_not_serving|declined_nfsd_down)=/)
+							l = l " " $i
+					print l }' "$STATS" >>"$WORK/soak-events" 2>/dev/null
+				[ ! -w /proc/sysrq-trigger ] || echo w >/proc/sysrq-trigger
+			fi
+			wait "$pid"
+			echo "restart $((SECONDS - t0))" >>"$WORK/soak-events"
+			sleep 2
+			rpc.nfsd -V 3 -V 4.2 4;;
+		1)	echo freeze >>"$WORK/soak-events"
+			if timeout 30 fsfreeze -f "$EXPORT"; then
 				sleep 2
 				fsfreeze -u "$EXPORT"
 			else
@@ -47,9 +71,36 @@ disturb() {
 	done
 }
 
+# teardown: unmounts the round's mounts and unloads the modules; fails if
+# a mount or a module is left (the next round would then not reload them).
+teardown() {
+	local m left=0
+	nfs_umount_all
+	modules_unload
+	for m in "$MNT"/soak-*; do
+		! mountpoint -q "$m" || { say "still mounted: $m"; left=1; }
+	done
+	! lsmod | grep -qE '^localio_rs_(client|nfsd_shim) ' || { say "modules still loaded"; left=1; }
+	return "$left"
+}
+
+# log_time: the timestamp of the kernel log's last line. log_since TIME:
+# the log's lines after TIME. (A line count, lib.sh's log_mark, stops
+# growing once the 128 KiB log wraps, which a long soak does.)
+log_time() { dmesg | sed -n '$s/^\[ *\([0-9]*\.[0-9]*\)\].*/\1/p'; }
+log_since() {
+	dmesg | awk -v t="${1:-0}" '
+		match($0, /^\[ *[0-9]+\.[0-9]+\]/) { s = substr($0, 2, RLENGTH - 2) + 0 }
+		s > t + 0'
+}
+
+# What lib.sh's dmesg_splats looks for, in this round's part of the log.
+splat_re='WARNING:|BUG:|Oops|general protection|UBSAN|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|workqueue: .* is flushing|Call Trace|NFS: server .* error: fileid changed'
+
 while [ "$SECONDS" -lt "$deadline" ]; do
 	round=$((round + 1))
-	mark=$(log_mark)
+	round_started=$SECONDS
+	since=$(log_time)
 	: >"$WORK/soak-events"
 	modules_load
 	pids=()
@@ -62,10 +113,13 @@ while [ "$SECONDS" -lt "$deadline" ]; do
 			depth=$((64 + RANDOM % 449))
 			for how in aligned misaligned; do
 				if [ "$how" = aligned ]; then bs=64k size=48m; else bs=1000 size=4m; fi
-				fio --name="$how" --filename="$MNT/soak-$tag/$how" --rw=randwrite \
+				# Both versions mount the same export: the file names
+				# must differ, or two writers share (and lay out) a file.
+				fio --name="$how" --filename="$MNT/soak-$tag/soak-$tag-$how" --rw=randwrite \
 					--bs="$bs" --size="$size" --direct=1 --ioengine=libaio \
 					--iodepth="$depth" --verify=crc32c --verify_fatal=1 \
-					--output="$WORK/soak-$tag-$how.fio" >/dev/null 2>&1 &
+					--output="$WORK/soak-$tag-$how.fio" \
+					>/dev/null 2>"$WORK/soak-$tag-$how.err" &
 				pids+=($!)
 				names+=("$tag $how qd$depth")
 			done
@@ -77,18 +131,30 @@ while [ "$SECONDS" -lt "$deadline" ]; do
 	for i in "${!pids[@]}"; do
 		wait "${pids[$i]}" || failed+=("${names[$i]}")
 	done
+	writers_took=$((SECONDS - round_started))
 	wait "$dpid"
-	for f in "${failed[@]}"; do say "round $round: fio failed: $f"; done
+	say "round $round: ${#pids[@]} writers took $writers_took s;" \
+		"$(grep -c '^restart ' "$WORK/soak-events") nfsd restarts" \
+		"(stops took: $(awk '$1 == "restart" {printf "%s%s s", n++ ? ", " : "", $2}' "$WORK/soak-events"))," \
+		"$(grep -cx freeze "$WORK/soak-events") freezes"
+	grep '^stop-slow-client ' "$WORK/soak-events" | sed 's/^stop-slow-client/#   while nfsd stopped slowly, LOCALIO client/'
+	for f in "${failed[@]}"; do
+		say "round $round: fio failed: $f"
+		set -- $f
+		cat "$WORK/soak-$1-$2.err" 2>/dev/null | head -n 10 | sed 's/^/#   /'
+		grep -iE 'err|verify|bad|mismatch' "$WORK/soak-$1-$2.fio" 2>/dev/null |
+			head -n 10 | sed 's/^/#   /'
+	done
 	check "round $round: every fio writer verified (${#pids[@]} writers)" test "${#failed[@]}" -eq 0
 	check "round $round: every freeze of the export returned" \
 		test "$(grep -c freeze-hung "$WORK/soak-events")" -eq 0
-	nfs_umount_all
-	modules_unload
-	splats=$(dmesg | tail -n +"$((mark + 1))" | grep -E 'WARNING:|BUG:|Oops|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|Call Trace' || true)
+	check "round $round: every nfsd stop returned within 30 s" \
+		test "$(grep -cx stop-slow "$WORK/soak-events")" -eq 0
+	check "round $round: unmounted and unloaded the modules" teardown
+	splats=$(log_since "$since" | grep -E "$splat_re" || true)
 	[ -z "$splats" ] || printf '%s\n' "$splats" | head -n 40 | sed 's/^/# dmesg: /'
 	check "round $round: no WARN/BUG/lockdep/KASAN/hung-task report" test -z "$splats"
 	rm -f "$EXPORT"/soak-* "$SMALL_EXPORT"/soak-* 2>/dev/null
-	find "$EXPORT" "$SMALL_EXPORT" -maxdepth 1 -name '*aligned' -delete 2>/dev/null
 done
 say "soak: $round rounds in $((SECONDS / 60)) minutes"
 tap_summary
