@@ -627,12 +627,11 @@ impl Clients {
         }
     }
 
-    /// Runs [`Client::reap`] on every client; says whether any entry is
-    /// left for a later tick.
-    fn reap(&self) -> bool {
-        let now = now_ns();
+    /// Calls `f` on every client in turn, each held by its own reference
+    /// and outside the registry lock, so `f` may sleep; a client added or
+    /// removed meanwhile may be seen or not.
+    fn each_client_unlocked(&self, mut f: impl FnMut(&Client)) {
         let mut next = ClientId::MIN;
-        let mut left = 0;
         loop {
             let client = {
                 let mut map = self.map.lock();
@@ -641,32 +640,26 @@ impl Clients {
                     None => break,
                 }
             };
-            left += client.reap(now);
+            f(&client);
             match client.id.next() {
                 Some(n) => next = n,
                 None => break,
             }
         }
+    }
+
+    /// Runs [`Client::reap`] on every client; says whether any entry is
+    /// left for a later tick.
+    fn reap(&self) -> bool {
+        let now = now_ns();
+        let mut left = 0;
+        self.each_client_unlocked(|client| left += client.reap(now));
         left != 0
     }
 
     /// Redoes the handshakes clients asked for ([`Client::want_probe`]).
     fn run_probes(&self) {
-        let mut next = ClientId::MIN;
-        loop {
-            let client = {
-                let mut map = self.map.lock();
-                match map.cursor_lower_bound(&next) {
-                    Some(cursor) => cursor.current().1.clone(),
-                    None => break,
-                }
-            };
-            client.run_probe();
-            match client.id.next() {
-                Some(n) => next = n,
-                None => break,
-            }
-        }
+        self.each_client_unlocked(Client::run_probe);
     }
 
     /// Reaper ticks so far: they stop while no client caches anything.
