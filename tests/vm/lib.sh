@@ -162,6 +162,5 @@ ref_head_sum() { head -c "$1M" "$WORK/ref" | md5sum | cut -d' ' -f1; }
 
 # What fails any run: warnings, bugs, lockdep reports, hung tasks, and the
 # NFS client seeing a file change identity under it (bad attributes).
-dmesg_splats() {
-	dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|UBSAN|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|workqueue: .* is flushing|Call Trace|NFS: server .* error: fileid changed' || true
-}
+SPLAT_RE='WARNING:|BUG:|Oops|general protection|UBSAN|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|workqueue: .* is flushing|Call Trace|NFS: server .* error: fileid changed'
+dmesg_splats() { dmesg | grep -E "$SPLAT_RE" || true; }

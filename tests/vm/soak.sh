@@ -94,9 +94,6 @@ log_since() {
 		s > t + 0'
 }
 
-# What lib.sh's dmesg_splats looks for, in this round's part of the log.
-splat_re='WARNING:|BUG:|Oops|general protection|UBSAN|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|workqueue: .* is flushing|Call Trace|NFS: server .* error: fileid changed'
-
 while [ "$SECONDS" -lt "$deadline" ]; do
 	round=$((round + 1))
 	round_started=$SECONDS
@@ -151,7 +148,8 @@ while [ "$SECONDS" -lt "$deadline" ]; do
 	check "round $round: every nfsd stop returned within 30 s" \
 		test "$(grep -cx stop-slow "$WORK/soak-events")" -eq 0
 	check "round $round: unmounted and unloaded the modules" teardown
-	splats=$(log_since "$since" | grep -E "$splat_re" || true)
+	# lib.sh's SPLAT_RE, in this round's part of the log.
+	splats=$(log_since "$since" | grep -E "$SPLAT_RE" || true)
 	[ -z "$splats" ] || printf '%s\n' "$splats" | head -n 40 | sed 's/^/# dmesg: /'
 	check "round $round: no WARN/BUG/lockdep/KASAN/hung-task report" test -z "$splats"
 	rm -f "$EXPORT"/soak-* "$SMALL_EXPORT"/soak-* 2>/dev/null
