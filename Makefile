@@ -83,8 +83,10 @@ rust-analyzer: $(KERNEL_DEP)
 
 # CAMELCASE is ignored for the series only: its new Opt_localio* constants
 # follow fs/nfs/fs_context.c's existing Opt_* naming.
+SERIES := $(filter-out %/0000-cover-letter.patch, \
+	$(sort $(wildcard $(TOP)/patches/linux-6.12/[0-9][0-9][0-9][0-9]-*.patch)))
 checkpatch: $(KERNEL_DEP)
-	cd $(KDIR_NOW) && for p in $(TOP)/patches/linux-6.12/000[1-9]-*.patch; do \
+	cd $(KDIR_NOW) && for p in $(SERIES); do \
 		perl scripts/checkpatch.pl --strict --quiet \
 			--ignore CAMELCASE $$p || exit 1; \
 	done

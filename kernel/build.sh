@@ -23,7 +23,11 @@ fragments=("$here/config/localio-vm.config")
 [ "$KERNEL_VARIANT" = default ] || fragments+=("$here/config/$KERNEL_VARIANT.config")
 for f in "${fragments[@]}"; do [ -f "$f" ] || die "no fragment $f"; done
 shopt -s nullglob
-patches=("$top"/patches/linux-6.12/[0-9][0-9][0-9][1-9]-*.patch)
+# The series in order; 0000 is the cover letter.
+patches=()
+for p in "$top"/patches/linux-6.12/[0-9][0-9][0-9][0-9]-*.patch; do
+	[[ $(basename "$p") == 0000-* ]] || patches+=("$p")
+done
 shopt -u nullglob
 
 toolchain_id() {
