@@ -300,6 +300,13 @@ fn serve<'a>(
         Ok(served) => served,
         Err(reason) => return decline(offer, reason),
     };
+    // nfsd checks the stateid of every NFSv4 READ and WRITE: state it
+    // revoked while the client's lease runs is news only it can tell.
+    if let Some(state) = offer.nfs4_state() {
+        if !file.nfsd().stateid_ok(&state) {
+            return decline(offer, DeclineReason::Stateid);
+        }
+    }
     // Taken before the request is: without memory, nfs.ko sends it.
     let Ok(slot) = IoSlot::<Job>::reserve(nr_pages) else {
         return decline(offer, DeclineReason::NoMemory);

@@ -82,12 +82,16 @@ pub enum DeclineReason {
     /// open through nfsd (lookups, allocations, maybe I/O) is no work for
     /// someone else's reclaim.
     Reclaim,
+    /// nfsd would not take the NFSv4 stateid the READ or WRITE is sent
+    /// under (revoked, expired, of another file, or one nfsd checks only
+    /// on the wire): nfsd answers the RPC.
+    Stateid,
 }
 
 impl DeclineReason {
     /// All reasons, in the order of the statistics file: the client's and
     /// nfsd's first, then the policy's own.
-    pub const ALL: [DeclineReason; 14] = [
+    pub const ALL: [DeclineReason; 15] = [
         DeclineReason::NotLocal,
         DeclineReason::NoShim,
         DeclineReason::OpenFailed,
@@ -102,6 +106,7 @@ impl DeclineReason {
         DeclineReason::RecentlyRefused,
         DeclineReason::Swap,
         DeclineReason::Reclaim,
+        DeclineReason::Stateid,
     ];
 
     /// Name used in the statistics file.
@@ -121,6 +126,7 @@ impl DeclineReason {
             DeclineReason::RecentlyRefused => "refused_recently",
             DeclineReason::Swap => "swap",
             DeclineReason::Reclaim => "reclaim",
+            DeclineReason::Stateid => "stateid",
         }
     }
 

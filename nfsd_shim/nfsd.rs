@@ -109,6 +109,14 @@ impl NfsClient {
         unsafe { &*ptr.cast() }
     }
 
+    /// Whether the client does its I/O under NFSv4 open or delegation
+    /// state, whose OPEN broke the leases and delegations in its way.
+    pub(crate) fn has_open_state(&self) -> bool {
+        // SAFETY: `rpc_ops` is set when the client is created and points to
+        // a static table (type invariant: the client is initialised).
+        unsafe { (*(*self.0.get()).rpc_ops).version >= 4 }
+    }
+
     /// nfsd's net for this client's server, pinned, and the client's
     /// domain in it, referenced; `None` if nfsd does not serve this client
     /// locally or is shutting down, or the handshake is being redone.
@@ -275,6 +283,30 @@ impl Net {
         // SAFETY: The net is pinned (type invariant), so `nfs_to` is valid
         // and may be called with it; nfsd sets every operation.
         unsafe { nfs_to().nfsd_write_failed.unwrap_unchecked()(self.as_ptr(), err) }
+    }
+
+    /// Whether nfsd would take `stateid` on an NFSv4 READ (or, with
+    /// `write`, WRITE) of the file `nf` holds, from a client of NFSv4 minor
+    /// version `minor_version`. False from an nfsd built without NFSv4,
+    /// which sets no such operation.
+    ///
+    /// # Safety
+    ///
+    /// `nf` must be an `nfsd_file` opened on this net and held for the call.
+    pub(crate) unsafe fn stateid_ok(
+        &self,
+        nf: *mut bindings::nfsd_file,
+        stateid: &[u8; 16],
+        minor_version: u32,
+        write: bool,
+    ) -> bool {
+        // SAFETY: The net is pinned (type invariant), so `nfs_to` is valid.
+        let Some(stateid_ok) = (unsafe { nfs_to().nfsd_stateid_ok }) else {
+            return false;
+        };
+        // SAFETY: As above; `nf` is held for the call (our contract) and
+        // nfsd reads the 16 bytes of `stateid` only during it.
+        unsafe { stateid_ok(self.as_ptr(), nf, stateid.as_ptr(), minor_version, write) }
     }
 }
 

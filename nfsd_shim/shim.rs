@@ -55,6 +55,7 @@ static localio_rs_shim_ops: ShimOps = ShimOps {
     serving: shim_serving,
     write_verifier: shim_write_verifier,
     write_failed: shim_write_failed,
+    stateid_ok: shim_stateid_ok,
     release: shim_release,
 };
 
@@ -144,11 +145,13 @@ fn open(clp: &NfsClient, cred: &Cred, fh: &NfsFh, mode: u32) -> Result<Opened> {
         dio_mem,
         dio_offset,
         grant,
+        break_leases: !clp.has_open_state(),
     })
 }
 
 /// [`ShimOps::check`] of the file open as `file` on `net`.
-fn check(file: &File, net: &Net, granted: &Grant, mode: u32, for_request: bool) -> Result {
+fn check(opened: &Opened, file: &File, net: &Net, mode: u32, for_request: bool) -> Result {
+    let granted = &opened.grant;
     let inode = file.inode();
     if net.export_generation() != granted.export_gen || inode.nlink() == 0 {
         return Err(estale());
@@ -156,11 +159,13 @@ fn check(file: &File, net: &Net, granted: &Grant, mode: u32, for_request: bool) 
     if grant(granted.export_gen, inode) != *granted {
         return Err(estale());
     }
-    // As nfsd_open_break_lease() does on every open through nfsd, and so
-    // the built-in path on every request: this recalls the client's own
-    // delegation too, once. Only for a request: the client's reaper stands
-    // in for no open, and must not sleep.
-    if for_request {
+    // As nfsd_open_break_lease() does on every NFSv3 open through nfsd,
+    // and so the built-in path on every NFSv3 request. Not for NFSv4, whose
+    // OPEN broke what conflicts (nfsd's open for it does not break leases,
+    // patch 0011): that would only recall the client's own delegation. Only
+    // for a request: the client's reaper stands in for no open, and must
+    // not sleep.
+    if for_request && opened.break_leases {
         let access = if mode & bindings::LOCALIO_RS_SHIM_FMODE_WRITE != 0 {
             bindings::O_WRONLY
         } else {
@@ -218,7 +223,7 @@ unsafe extern "C" fn shim_check(opened: *const Opened, mode: u32, for_request: b
             Net::from_raw(opened.net),
         )
     };
-    errno(check(file, net, &opened.grant, mode, for_request))
+    errno(check(opened, file, net, mode, for_request))
 }
 
 /// # Safety
@@ -246,6 +251,25 @@ unsafe extern "C" fn shim_write_verifier(net: *mut bindings::net, verf: *mut [u8
 unsafe extern "C" fn shim_write_failed(net: *mut bindings::net, err: c_int) {
     // SAFETY: An open file of the client pins `net` during the call.
     unsafe { Net::from_raw(net) }.write_failed(err)
+}
+
+/// # Safety
+///
+/// As [`ShimOps::stateid_ok`]: `opened` filled in by [`shim_open`] and its
+/// file not released yet, `stateid` 16 readable bytes.
+unsafe extern "C" fn shim_stateid_ok(
+    opened: *const Opened,
+    stateid: *const [u8; 16],
+    minor_version: u32,
+    write: bool,
+) -> bool {
+    // SAFETY: `opened` is what `open()` filled in and its `nf` has not been
+    // released: it is held and pins `net` during the call; `stateid` is
+    // readable during the call.
+    unsafe {
+        let opened = &*opened;
+        Net::from_raw(opened.net).stateid_ok(opened.nf, &*stateid, minor_version, write)
+    }
 }
 
 /// # Safety

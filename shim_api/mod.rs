@@ -17,7 +17,7 @@ use super::bindings;
 use core::ffi::{c_int, c_void, CStr};
 
 /// The version of the table described here.
-pub(crate) const VERSION: u32 = 4;
+pub(crate) const VERSION: u32 = 5;
 
 /// The name the shim exports the table under.
 pub(crate) const SYMBOL: &CStr = c"localio_rs_shim_ops";
@@ -52,6 +52,10 @@ pub(crate) struct Opened {
     pub(crate) dio_mem: u32,
     pub(crate) dio_offset: u32,
     pub(crate) grant: Grant,
+    /// Whether a request must break leases on the file first, as nfsd's
+    /// open for it would: NFSv3. An NFSv4 client's OPEN already did, and
+    /// nfsd breaks none for an NFSv4 READ or WRITE (patch 0011).
+    pub(crate) break_leases: bool,
 }
 
 impl Opened {
@@ -71,6 +75,7 @@ impl Opened {
                 mode: 0,
                 flags: 0,
             },
+            break_leases: true,
         }
     }
 }
@@ -96,8 +101,9 @@ pub(crate) struct ShimOps {
     /// if something has (export table, owner, mode, ACL, the file
     /// unlinked): open it through nfsd again. With `for_request`, also
     /// `-EAGAIN` if a lease or delegation on the file has to be broken
-    /// first, as nfsd's open would: send the request to nfsd, which answers
-    /// with NFS4ERR_DELAY/JUKEBOX meanwhile. That part may sleep; without
+    /// first, as nfsd's open would (`opened.break_leases`): send the
+    /// request to nfsd, which answers with NFS4ERR_DELAY/JUKEBOX
+    /// meanwhile. That part may sleep; without
     /// `for_request` (the client's reaper) this never sleeps.
     pub(crate) check:
         unsafe extern "C" fn(opened: *const Opened, mode: u32, for_request: bool) -> c_int,
@@ -109,6 +115,18 @@ pub(crate) struct ShimOps {
     pub(crate) write_verifier: unsafe extern "C" fn(net: *mut bindings::net, verf: *mut [u8; 8]),
     /// A local write or commit failed with `err`: as nfsd does for its own.
     pub(crate) write_failed: unsafe extern "C" fn(net: *mut bindings::net, err: c_int),
+    /// Whether nfsd would take `stateid` (as sent on the wire) on an NFSv4
+    /// READ or, with `write`, WRITE of the file `opened` holds, from a
+    /// client of NFSv4 minor version `minor_version`: nfsd's stateid checks
+    /// of the RPC, which also renew the client's lease. False when it would
+    /// not, or cannot tell (an nfsd without NFSv4, a special stateid): send
+    /// the request to nfsd. May not be called in atomic context.
+    pub(crate) stateid_ok: unsafe extern "C" fn(
+        opened: *const Opened,
+        stateid: *const [u8; 16],
+        minor_version: u32,
+        write: bool,
+    ) -> bool,
     /// Drops what `open` returned, and the net reference with it.
     pub(crate) release: unsafe extern "C" fn(nf: *mut bindings::nfsd_file),
 }

@@ -127,6 +127,12 @@ impl NfsClient {
         unsafe { (*(*self.as_raw()).rpc_ops).version }
     }
 
+    /// The NFS minor version (NFSv4.x).
+    pub(crate) fn minor_version(&self) -> u32 {
+        // SAFETY: Set at creation, never changed.
+        unsafe { (*self.as_raw()).cl_minorversion }
+    }
+
     /// Whether nfs.ko's LOCALIO handshake found this client's server in
     /// this kernel (`NFS_CS_LOCAL_IO`).
     pub(crate) fn handshake_found_local(&self) -> bool {
@@ -151,6 +157,16 @@ impl NfsClient {
         // context.
         unsafe { b::nfs_local_probe(self.as_raw()) }
     }
+}
+
+/// The NFSv4 state a READ or WRITE is sent under, for nfsd to check.
+pub(crate) struct Nfs4State {
+    /// The stateid the RPC would carry, as on the wire.
+    pub(crate) stateid: [u8; 16],
+    /// The client's NFSv4 minor version.
+    pub(crate) minor_version: u32,
+    /// A WRITE (else a READ).
+    pub(crate) write: bool,
 }
 
 /// What the nfsd shim needs to open a request's file as nfsd would: the
@@ -259,6 +275,16 @@ impl<'a> Offer<'a> {
             Offer::Read(o) => o.opener(),
             Offer::Write(o) => o.opener(),
             Offer::Commit(o) => o.opener(),
+        }
+    }
+
+    /// The NFSv4 state a READ or WRITE is sent under, which nfsd checks on
+    /// every such RPC; `None` on NFSv3 and for a COMMIT, which carries none.
+    pub(crate) fn nfs4_state(&self) -> Option<Nfs4State> {
+        match self {
+            Offer::Read(o) => o.nfs4_state(false),
+            Offer::Write(o) => o.nfs4_state(true),
+            Offer::Commit(_) => None,
         }
     }
 
@@ -397,6 +423,23 @@ impl<'a, D: Direction> PgioOffer<'a, D> {
             fh: self.hdr().args.fh,
             mode: self.mode(),
         }
+    }
+
+    /// The NFSv4 state the request is sent under; `None` on NFSv3.
+    pub(crate) fn nfs4_state(&self, write: bool) -> Option<Nfs4State> {
+        let client = self.client();
+        if client.nfs_version() != 4 {
+            return None;
+        }
+        // SAFETY: nfs.ko's `->localio_pgio_check` left in `args.stateid` the
+        // stateid the RPC would carry before offering an NFSv4 request;
+        // `data` is the whole of it as bytes.
+        let data = unsafe { &*self.hdr().args.stateid.__bindgen_anon_1.data };
+        Some(Nfs4State {
+            stateid: *data,
+            minor_version: client.minor_version(),
+            write,
+        })
     }
 
     /// Takes the request: it is now the provider's to complete.

@@ -6,7 +6,7 @@
 use super::bindings as b;
 use super::cred::Cred;
 use super::file::LowerFile;
-use super::request::{Opener, Verifier};
+use super::request::{Nfs4State, Opener, Verifier};
 use super::shim_api::{Opened, ShimOps, SYMBOL, VERSION};
 use core::ffi::c_int;
 use core::ptr::NonNull;
@@ -164,6 +164,21 @@ impl NfsdFile {
     pub(crate) fn write_failed(&self, errno: c_int) {
         // SAFETY: The net is pinned while the file is open.
         unsafe { (self.shim.ops().write_failed)(self.opened.net, errno) };
+    }
+
+    /// Whether nfsd would take the NFSv4 READ or WRITE `state` describes
+    /// for this file, as it checks the stateid of every such RPC. May sleep.
+    pub(crate) fn stateid_ok(&self, state: &Nfs4State) -> bool {
+        // SAFETY: `opened` is what the shim filled in and still open;
+        // `state.stateid` is 16 bytes valid for the call.
+        unsafe {
+            (self.shim.ops().stateid_ok)(
+                &self.opened,
+                &state.stateid,
+                state.minor_version,
+                state.write,
+            )
+        }
     }
 }
 
