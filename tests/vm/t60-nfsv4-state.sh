@@ -118,11 +118,11 @@ t60_run() {
 	local v=$1 mode=$2 base f m=$MNT/t60 out=$WORK/t60-w.out wpid apid bpid= lw0
 	base=t60-${v/./}-$mode
 	f=$EXPORT/$base
-	r_A=none r_B=none r_late=none r_data=none r_local=0 r_deleg=no
+	r_A=none r_B=none r_late=none r_data=none r_local=0 r_deleg=no r_stateid=0
 	head -c 4M /dev/zero >"$f"
 	sync
 	nfs_mount "$v" t60 "localio=$mode" || { say "v$v localio=$mode: mount failed"; return; }
-	lw0=$(counter local_write)
+	lw0=$(counter local_write) ds0=$(counter declined_stateid)
 	python3 "$T60_PY" writer "$m/$base" 40 >"$out" 2>&1 &
 	wpid=$!
 	if ! t60_wait_for "$out" '^locked' 120; then
@@ -157,10 +157,11 @@ t60_run() {
 	r_late=$(awk -v t=$(( 21 + T60_LATE )) '$1 == "w" && $2 >= t {print $3}' "$out" | sort -u | paste -sd, -)
 	say "v$v localio=$mode writes (s: result): $(awk '$1 == "w" {printf "%s:%s ", int($2), $3}' "$out")"
 	r_local=$(( $(counter local_write) - lw0 ))
+	r_stateid=$(( $(counter declined_stateid) - ds0 ))
 	umount "$m"
 	r_data=$(od -An -tx1 -w1 -v "$f" | sort | uniq -c | awk '{printf "%s*%s ", $2, $1}')
 	rm -f "$f"
-	say "v$v localio=$mode: A $r_A, B $r_B, writes from $(( 21 + T60_LATE )) s: ${r_late:-none}, data ${r_data}, local writes $r_local, delegation $r_deleg"
+	say "v$v localio=$mode: A $r_A, B $r_B, writes from $(( 21 + T60_LATE )) s: ${r_late:-none}, data ${r_data}, local writes $r_local, stateids refused $r_stateid, delegation $r_deleg"
 }
 
 declare -A t60
@@ -169,6 +170,7 @@ for v in 4.0 4.2; do
 		t60_run "$v" "$mode"
 		t60[$v.$mode.A]=$r_A t60[$v.$mode.B]=$r_B t60[$v.$mode.late]=$r_late
 		t60[$v.$mode.data]=$r_data t60[$v.$mode.local]=$r_local
+		t60[$v.$mode.stateid]=$r_stateid
 	done
 	# What the RPC path does, which the rest compares against.
 	check "v$v RPC: while the client writes, its lease holds and the server's conflicting lock is refused" \
@@ -183,13 +185,16 @@ for v in 4.0 4.2; do
 		test "${t60[$v.on.A]}" = "${t60[$v.off.A]}"
 	check "v$v localio=on: writes under the lost lock answer ${t60[$v.off.late]}, as over RPC" \
 		test "${t60[$v.on.late]}" = "${t60[$v.off.late]}"
-	# Known gap: after the server revokes the client's state within a valid
-	# lease, local writes go on until the client's next renewal tells it
-	# (measured: until 7-8 s after the expiry, with a 10 s lease), where
-	# the RPC path's next WRITE fails at once. See nfsv4-state.md.
-	check_todo "v$v localio=on: the server's file holds the same bytes as over RPC (${t60[$v.off.data]})" \
-		"local writes continue until the next lease renewal after a server-side revocation" \
+	# After the server revokes the client's state within a valid lease,
+	# only nfsd knows: it checks the stateid of every local READ and WRITE
+	# as of every RPC (patch 0010), and the first write after the expiry
+	# goes to nfsd, which fails it. Before that check, local writes went on
+	# until the client's next renewal and overwrote the server process's
+	# data. See nfsv4-state.md.
+	check "v$v localio=on: the server's file holds the same bytes as over RPC (${t60[$v.off.data]})" \
 		test "${t60[$v.on.data]}" = "${t60[$v.off.data]}"
+	check "v$v localio=on: nfsd refused the revoked stateid of a local write" \
+		test "${t60[$v.on.stateid]}" -gt 0
 done
 
 nfs_umount_all
