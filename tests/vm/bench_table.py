@@ -62,7 +62,8 @@ if clock == "icount":
 else:
     print("Clock: wall (plain TCG): figures swing between runs; compare within a run.")
 print(f"fio, {size} MiB file (written in full before round 1), {runtime} s of guest time")
-print("per time-based job, NFSv3 over 127.0.0.1, XFS on a RAM disk, 2 vCPUs;")
+vers = os.environ.get("BENCH_NFS_VERS") or "3"
+print(f"per time-based job, NFSv{vers} over 127.0.0.1, XFS on a RAM disk, 2 vCPUs;")
 print(f"median of {rounds} interleaved rounds, every other one in reverse order.\n")
 
 

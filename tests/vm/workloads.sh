@@ -5,16 +5,26 @@
 # measured. Sourced in the guest after lib.sh.
 #
 #   xfs         fio on the exported XFS filesystem itself (the limit)
-#   off         NFSv3 localio=off: loopback RPC to nfsd
+#   off         localio=off: loopback RPC to nfsd
 #   c           no option: built-in C LOCALIO, buffered on the server
 #   c-odirect   as c, with nfs.localio_O_DIRECT_semantics=Y
-#   on          NFSv3 localio=on: our provider
+#   on          localio=on: our provider
 #   on-c-engine as on, served by the modules in $BENCH_C_ENGINE (the C
 #               engine of commit 6a2ecaf, tests/vm/ab_ref.sh); only when
 #               that is set (`make bench` sets it)
+#
+# The NFS modes mount NFSv3 unless BENCH_NFS_VERS says otherwise (4.0,
+# 4.1, 4.2: then every local READ and WRITE also asks nfsd about its
+# stateid, which NFSv3 has none of).
 
 BENCH_SIZE_MB=${BENCH_SIZE_MB:-256}
 BENCH_RUNTIME=${BENCH_RUNTIME:-4}
+BENCH_NFS_VERS=${BENCH_NFS_VERS:-3}
+case "$BENCH_NFS_VERS" in
+3|4.0|4.1|4.2) ;;
+*) echo "BENCH_NFS_VERS must be 3, 4.0, 4.1 or 4.2, not '$BENCH_NFS_VERS'" >&2
+   exit 2;;
+esac
 BENCH_MODES=(xfs off c c-odirect on)
 [ -z "${BENCH_C_ENGINE:-}" ] || BENCH_MODES+=(on-c-engine)
 ODIRECT_PARAM=/sys/module/nfs/parameters/localio_O_DIRECT_semantics
@@ -51,9 +61,9 @@ mode_dir() {
 
 bench_mounts() {
 	modules_load
-	nfs_mount 3 off localio=off
-	nfs_mount 3 c
-	nfs_mount 3 on localio=on
+	nfs_mount "$BENCH_NFS_VERS" off localio=off
+	nfs_mount "$BENCH_NFS_VERS" c
+	nfs_mount "$BENCH_NFS_VERS" on localio=on
 }
 
 # bench_prefill FILE: writes the workload's file once in full on the export,
