@@ -196,3 +196,9 @@ rm -rf "$SECNONE"
 for v in 3 4.2; do
 	deep_freeze "$v"
 done
+
+# The swap test above is where KASAN caught nfs.ko's use-after-free of a
+# queued swap read's iterator (series patch 0012): any report fails here.
+splats=$(dmesg_splats)
+[ -z "$splats" ] || printf '%s\n' "$splats" | sed 's/^/# dmesg: /'
+check "t50: no WARN/BUG/lockdep/hung-task report in dmesg" test -z "$splats"
