@@ -164,3 +164,12 @@ ref_head_sum() { head -c "$1M" "$WORK/ref" | md5sum | cut -d' ' -f1; }
 # NFS client seeing a file change identity under it (bad attributes).
 SPLAT_RE='WARNING:|BUG:|Oops|general protection|UBSAN|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|workqueue: .* is flushing|Call Trace|NFS: server .* error: fileid changed'
 dmesg_splats() { dmesg | grep -E "$SPLAT_RE" || true; }
+# check_no_kernel_reports FILE: one check that nothing in dmesg since
+# boot matches SPLAT_RE, for the test file FILE (t10, t20, ...); what
+# matches goes to the log.
+check_no_kernel_reports() {
+	local splats
+	splats=$(dmesg_splats)
+	[ -z "$splats" ] || printf '%s\n' "$splats" | sed 's/^/# dmesg: /'
+	check "$1: no WARN/BUG/lockdep/hung-task report in dmesg" test -z "$splats"
+}

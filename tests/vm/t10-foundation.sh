@@ -121,6 +121,4 @@ unmount_and_unload() {
 }
 check "unmount and module unload leave nfs.ko's refcount as found" unmount_and_unload
 
-splats=$(dmesg_splats)
-[ -z "$splats" ] || printf '%s\n' "$splats" | sed 's/^/# dmesg: /'
-check "no WARN/BUG/lockdep/hung-task report in dmesg" test -z "$splats"
+check_no_kernel_reports t10

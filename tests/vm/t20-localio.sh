@@ -348,6 +348,4 @@ check "shim unloaded: declined as no_shim, logged once, LOCALIO back with it" sh
 say "client counters:"; sed 's/^/#   /' "$STATS"
 nfs_umount_all
 modules_unload
-splats=$(dmesg_splats)
-[ -z "$splats" ] || printf '%s\n' "$splats" | sed 's/^/# dmesg: /'
-check "t20: no WARN/BUG/lockdep/hung-task report in dmesg" test -z "$splats"
+check_no_kernel_reports t20

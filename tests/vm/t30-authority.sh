@@ -192,6 +192,4 @@ for v in 3 4.2; do
 done
 
 nfs_umount_all
-splats=$(dmesg_splats)
-[ -z "$splats" ] || printf '%s\n' "$splats" | sed 's/^/# dmesg: /'
-check "t30: no WARN/BUG/lockdep/hung-task report in dmesg" test -z "$splats"
+check_no_kernel_reports t30

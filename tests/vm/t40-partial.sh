@@ -146,6 +146,4 @@ say "bypass share of written bytes: localio=on $(( loc_on * 1000 / total / 10 ))
 	"built-in $(( (total - via_c) * 1000 / total / 10 ))%, localio=off 0%"
 rm -f "$WORK/tree.tar"
 nfs_umount_all
-splats=$(dmesg_splats)
-[ -z "$splats" ] || printf '%s\n' "$splats" | sed 's/^/# dmesg: /'
-check "t40: no WARN/BUG/lockdep/hung-task report in dmesg" test -z "$splats"
+check_no_kernel_reports t40

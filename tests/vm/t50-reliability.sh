@@ -199,6 +199,4 @@ done
 
 # The swap test above is where KASAN caught nfs.ko's use-after-free of a
 # queued swap read's iterator (series patch 0012): any report fails here.
-splats=$(dmesg_splats)
-[ -z "$splats" ] || printf '%s\n' "$splats" | sed 's/^/# dmesg: /'
-check "t50: no WARN/BUG/lockdep/hung-task report in dmesg" test -z "$splats"
+check_no_kernel_reports t50

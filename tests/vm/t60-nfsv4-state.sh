@@ -200,6 +200,4 @@ done
 nfs_umount_all
 rm -f "$T60_PY" "$WORK"/t60-*.out
 [ -n "$t60_modules_before" ] || modules_unload
-splats=$(dmesg_splats)
-[ -z "$splats" ] || printf '%s\n' "$splats" | sed 's/^/# dmesg: /'
-check "t60: no WARN/BUG/lockdep/hung-task report in dmesg" test -z "$splats"
+check_no_kernel_reports t60
