@@ -83,10 +83,9 @@ rust-analyzer: $(KERNEL_DEP)
 
 # CAMELCASE is ignored for the series only: its new Opt_localio* constants
 # follow fs/nfs/fs_context.c's existing Opt_* naming.
-SERIES := $(filter-out %/0000-cover-letter.patch, \
-	$(sort $(wildcard $(TOP)/patches/linux-6.12/[0-9][0-9][0-9][0-9]-*.patch)))
+# The series is the list kernel/build.sh applies, not a glob of its own.
 checkpatch: $(KERNEL_DEP)
-	cd $(KDIR_NOW) && for p in $(SERIES); do \
+	cd $(KDIR_NOW) && for p in $$($(TOP)/kernel/build.sh --series); do \
 		perl scripts/checkpatch.pl --strict --quiet \
 			--ignore CAMELCASE $$p || exit 1; \
 	done

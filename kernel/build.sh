@@ -14,6 +14,7 @@
 #
 #   kernel/build.sh            build (or confirm) the kernel, print nothing
 #   kernel/build.sh --kdir     print the tree path (for `make KDIR=...`)
+#   kernel/build.sh --series   print the series' patch files, in order
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -29,6 +30,10 @@ for p in "$top"/patches/linux-6.12/[0-9][0-9][0-9][0-9]-*.patch; do
 	[[ $(basename "$p") == 0000-* ]] || patches+=("$p")
 done
 shopt -u nullglob
+if [ "${1:-}" = --series ]; then
+	[ ${#patches[@]} -eq 0 ] || printf '%s\n' "${patches[@]}"
+	exit 0
+fi
 
 toolchain_id() {
 	/usr/bin/rustc --version
