@@ -101,14 +101,19 @@ demo: modules
 vm-test: modules
 	$(TOP)/tests/vm/run.sh test
 
-# The table has a column for the C engine of commit 6a2ecaf (built once by
-# ab_ref.sh), next to ours; BENCH_C_ENGINE= leaves it out.
+# The table has a column `on-ref` for the modules of commit BENCH_REF
+# (built once into the cache by ab_ref.sh), next to this tree's:
+# a change's before and after in one run. BENCH_REF_ENGINE= leaves it out.
+BENCH_REF ?= 324e26c
 bench: modules
-	BENCH_C_ENGINE=$${BENCH_C_ENGINE-$$($(TOP)/tests/vm/ab_ref.sh)} \
+	BENCH_REF=$(BENCH_REF) \
+	BENCH_REF_ENGINE=$${BENCH_REF_ENGINE-$$(AB_REF=$(BENCH_REF) $(TOP)/tests/vm/ab_ref.sh)} \
 		$(TOP)/tests/vm/run.sh bench
 
 profile: modules
-	$(TOP)/tests/vm/run.sh profile
+	BENCH_REF=$(BENCH_REF) \
+	BENCH_REF_ENGINE=$${BENCH_REF_ENGINE-$$(AB_REF=$(BENCH_REF) $(TOP)/tests/vm/ab_ref.sh)} \
+		$(TOP)/tests/vm/run.sh profile
 
 # The reference engine (AB_REF, default 6a2ecaf) is built once into the
 # cache; AB_ENGINES="LABEL:DIR ..." overrides the pair compared.

@@ -8,13 +8,17 @@
 //! caller and filehandle (`clients.rs`) or opens it, asks the policy
 //! (`policy.rs`) how much of the request direct I/O can serve, and either
 //! declines it (nfs.ko then sends the RPC) or takes it and starts a
-//! [`LocalIo`] on the dedicated I/O queue. There a worker, marked as a
-//! nested I/O submitter, submits async direct I/O to the exported
-//! filesystem; the result comes back to [`Job::done`], which completes the
-//! NFS request as nfsd's reply would have.
+//! [`LocalIo`]. An application's own I/O (`policy::submit_inline`) is
+//! submitted by the offering task itself, as direct I/O on the exported
+//! filesystem would be; writeback, reclaim and every other kernel context
+//! hand it to the dedicated I/O queue, whose workers do the same. Either
+//! submits async direct I/O as a nested I/O submitter; the result comes
+//! back to [`Job::done`] (in place when the filesystem completed it within
+//! the submission), which completes the NFS request as nfsd's reply would
+//! have.
 //!
-//! A request goes offer -> cache -> policy -> queue -> submit -> completion
-//! -> finish, all in this crate; what touches C is in `nfs/` and
+//! A request goes offer -> cache -> policy -> (queue ->) submit ->
+//! completion -> finish, all in this crate; what touches C is in `nfs/` and
 //! `../workqueue/`, and this file, `clients.rs` and `policy.rs` hold no
 //! `unsafe`.
 
@@ -40,7 +44,9 @@ use nfs::request::{
     Accepted, ClientId, CommitRequest, Declined, Offer, OfferFacts, Pages, ReadRequest, Stable,
     Verifier, WriteRequest,
 };
-use policy::{Counters, DeclineReason, ReleaseReason, Request, RequestKind};
+use policy::{
+    Counters, DeclineReason, QueueReason, ReleaseReason, Request, RequestKind, Submitter,
+};
 use workqueue::{TaskFlagsScope, Ticker};
 
 module! {
@@ -203,6 +209,9 @@ fn lower_errno(result: i64) -> i32 {
 #[vtable]
 impl Provider for Localio {
     fn offer<'a>(&self, offer: Offer<'a>) -> Result<Accepted<'a>, Declined<'a>> {
+        // Who is asking decides where the I/O is submitted: read before
+        // this task's flags change below.
+        let submitter = workqueue::current_submitter();
         // nfs.ko offers WRITEs from writeback: no allocation may recurse
         // into I/O.
         let _noio = TaskFlagsScope::memalloc_noio();
@@ -217,7 +226,7 @@ impl Provider for Localio {
             client.counters.offer(kind);
         }
         let outcome = match &client {
-            Some(client) => serve(offer, kind, client, self),
+            Some(client) => serve(offer, kind, &submitter, client, self),
             None => Err((offer.decline(), DeclineReason::NoMemory)),
         };
         let (answer, noted) = match outcome {
@@ -245,6 +254,7 @@ impl Provider for Localio {
 fn serve<'a>(
     offer: Offer<'a>,
     kind: RequestKind,
+    submitter: &Submitter,
     client: &Arc<Client>,
     localio: &Localio,
 ) -> Result<Accepted<'a>, (Declined<'a>, DeclineReason)> {
@@ -363,7 +373,10 @@ fn serve<'a>(
         file: FileInUse::new(file),
         client: client.clone(),
     };
-    LocalIo::start(slot.fill(job, op, pgbase, served));
+    let path = policy::submit_inline(submitter, job.file.lower_file().stack_depth());
+    COUNTERS.submission(path);
+    client.counters.submission(path);
+    LocalIo::start(slot.fill(job, op, pgbase, served), path.is_ok());
     Ok(accepted)
 }
 
@@ -424,6 +437,19 @@ fn write_counters(
     }
     write!(w, "{start}local_split{sep}{}{end}", c.splits())?;
     write!(w, "{start}handshakes{sep}{}{end}", c.handshakes())?;
+    write!(
+        w,
+        "{start}submitted_inline{sep}{}{end}",
+        c.submitted_inline()
+    )?;
+    for reason in QueueReason::ALL {
+        write!(
+            w,
+            "{start}queued_{}{sep}{}{end}",
+            reason.name(),
+            c.queued(reason)
+        )?;
+    }
     write!(
         w,
         "{start}completed_inline{sep}{}{end}",

@@ -215,6 +215,121 @@ pub fn check(req: &Request, dio: DioAlignment) -> Result<u32, DeclineReason> {
     }
 }
 
+/// Why a taken request's I/O is handed to the module's queue instead of
+/// being submitted by the task that offered it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueueReason {
+    /// A workqueue worker: the flusher's writeback (`bdi_wq`), nfsiod and
+    /// rpciod are `WQ_MEM_RECLAIM` queues, which must not submit
+    /// front-end filesystem I/O themselves (the seed thread's rule).
+    Worker,
+    /// Another kernel thread (kswapd, khugepaged, nfsd, ...): not an
+    /// application's I/O, and no telling what it holds.
+    KernelThread,
+    /// The task is reclaiming memory (`PF_MEMALLOC`, kswapd).
+    Reclaim,
+    /// The task is already a nested I/O submitter or inside a NOIO/NOFS
+    /// scope of its own (a loop worker, a filesystem transaction, or a
+    /// rest of a request resent from our own inline completion).
+    NestedIo,
+    /// Not in task context, or interrupts are off: it may not block.
+    Atomic,
+    /// Less stack left than the lower filesystem may need.
+    Stack,
+    /// The exported filesystem is itself stacked on another (overlayfs):
+    /// its stack use is not bounded by one filesystem's.
+    StackedLower,
+}
+
+impl QueueReason {
+    /// All reasons, in the order of the statistics file.
+    pub const ALL: [QueueReason; 7] = [
+        QueueReason::Worker,
+        QueueReason::KernelThread,
+        QueueReason::Reclaim,
+        QueueReason::NestedIo,
+        QueueReason::Atomic,
+        QueueReason::Stack,
+        QueueReason::StackedLower,
+    ];
+
+    /// Name used in the statistics file (`queued_<name>`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            QueueReason::Worker => "worker",
+            QueueReason::KernelThread => "kthread",
+            QueueReason::Reclaim => "reclaim",
+            QueueReason::NestedIo => "nested_io",
+            QueueReason::Atomic => "atomic",
+            QueueReason::Stack => "stack",
+            QueueReason::StackedLower => "stacked_lower",
+        }
+    }
+
+    const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What the task offering a request is, as far as submitting its I/O
+/// inline is concerned; read from the kernel's own state when the offer
+/// arrives (before the provider changes any of it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Submitter {
+    /// `in_task()` with interrupts on.
+    pub may_block: bool,
+    /// `PF_WQ_WORKER`.
+    pub workqueue_worker: bool,
+    /// `PF_KTHREAD` (workers included).
+    pub kernel_thread: bool,
+    /// `PF_MEMALLOC` or `PF_KSWAPD`.
+    pub reclaim: bool,
+    /// `PF_LOCAL_THROTTLE`, `PF_MEMALLOC_NOIO` or `PF_MEMALLOC_NOFS`.
+    pub nested_io: bool,
+    /// Bytes of kernel stack below the offer's frame.
+    pub stack_left: usize,
+    /// The task's whole kernel stack (`THREAD_SIZE`).
+    pub stack_size: usize,
+}
+
+/// Whether the offering task may submit the I/O itself, as an
+/// application doing direct I/O on the exported filesystem would, or why
+/// the I/O goes through the queue. `lower_stack_depth` is the exported
+/// filesystem's `s_stack_depth`.
+///
+/// The task must be an ordinary one that may block: no worker (writeback
+/// and the NFS client's own queues are memory-reclaim contexts), no other
+/// kernel thread, not in reclaim, not already inside someone's nested-I/O
+/// or NOFS scope. And at least half of its stack must be left: the NFS
+/// client's deepest I/O path (writeback from `fsync`) is well within the
+/// first half, and the exported filesystem's own deepest direct I/O path
+/// (an allocating write with a btree split, into the block layer) must fit
+/// in the rest, as it does under a system call.
+pub fn submit_inline(task: &Submitter, lower_stack_depth: u32) -> Result<(), QueueReason> {
+    if !task.may_block {
+        return Err(QueueReason::Atomic);
+    }
+    if task.reclaim {
+        return Err(QueueReason::Reclaim);
+    }
+    if task.workqueue_worker {
+        return Err(QueueReason::Worker);
+    }
+    if task.kernel_thread {
+        return Err(QueueReason::KernelThread);
+    }
+    if task.nested_io {
+        return Err(QueueReason::NestedIo);
+    }
+    if lower_stack_depth > 0 {
+        return Err(QueueReason::StackedLower);
+    }
+    if task.stack_left < task.stack_size / 2 {
+        return Err(QueueReason::Stack);
+    }
+    Ok(())
+}
+
 /// Linux errno values (asm-generic, as on x86_64).
 pub mod errno {
     #![allow(missing_docs)]
@@ -499,6 +614,7 @@ pub fn due(last: u64, now: u64, interval: u64) -> bool {
 const KINDS: usize = RequestKind::ALL.len();
 const REASONS: usize = DeclineReason::ALL.len();
 const RELEASES: usize = ReleaseReason::ALL.len();
+const QUEUE_REASONS: usize = QueueReason::ALL.len();
 
 /// Request accounting, updated concurrently from every offer and
 /// completion.
@@ -519,6 +635,8 @@ pub struct Counters {
     handshakes: AtomicU64,
     completed_inline: AtomicU64,
     completed_async: AtomicU64,
+    submitted_inline: AtomicU64,
+    queued: [AtomicU64; QUEUE_REASONS],
 }
 
 impl Counters {
@@ -538,6 +656,8 @@ impl Counters {
             handshakes: AtomicU64::new(0),
             completed_inline: AtomicU64::new(0),
             completed_async: AtomicU64::new(0),
+            submitted_inline: AtomicU64::new(0),
+            queued: [const { AtomicU64::new(0) }; QUEUE_REASONS],
         }
     }
 
@@ -647,6 +767,26 @@ impl Counters {
     /// Local I/Os completed later, through `ki_complete`.
     pub fn completed_async(&self) -> u64 {
         self.completed_async.load(Ordering::Relaxed)
+    }
+
+    /// Accounts where a taken request's I/O was submitted: `Ok` by the
+    /// offering task itself, or on the queue, and why.
+    pub fn submission(&self, path: Result<(), QueueReason>) {
+        let counter = match path {
+            Ok(()) => &self.submitted_inline,
+            Err(reason) => &self.queued[reason.index()],
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// I/Os submitted by the task that offered them.
+    pub fn submitted_inline(&self) -> u64 {
+        self.submitted_inline.load(Ordering::Relaxed)
+    }
+
+    /// I/Os handed to the queue for `reason`.
+    pub fn queued(&self, reason: QueueReason) -> u64 {
+        self.queued[reason.index()].load(Ordering::Relaxed)
     }
 
     /// Requests of `kind` offered so far.

@@ -16,7 +16,9 @@
 //!   allocations never recurse into I/O that waits on them.
 //!
 //! [`IoQueue`] and [`TaskFlagsScope`] are the only code in this project that
-//! calls `alloc_workqueue`/`destroy_workqueue` or touches `current->flags`.
+//! calls `alloc_workqueue`/`destroy_workqueue` or writes `current->flags`;
+//! [`current_submitter`] reads the task's state for the rule that decides
+//! when a request needs the queue at all (`policy::submit_inline`).
 //! [`Ticker`] runs periodic work (the file cache's reaper) only while there
 //! is work for it.
 
@@ -163,6 +165,41 @@ pub fn in_memory_reclaim() -> bool {
     // SAFETY: `get_current` returns the running task, which outlives this
     // call; its `flags` are read, as `current->flags & PF_MEMALLOC` does.
     unsafe { (*bindings::get_current()).flags & bindings::PF_MEMALLOC != 0 }
+}
+
+/// Task flags that make a task someone else's nested I/O submitter or put
+/// it inside a NOIO/NOFS scope of its own.
+const NESTED_IO_FLAGS: u32 =
+    bindings::PF_LOCAL_THROTTLE | bindings::PF_MEMALLOC_NOIO | bindings::PF_MEMALLOC_NOFS;
+
+/// The current task as [`crate::policy::submit_inline`] judges it: its
+/// flags, whether it may block, and how much of its kernel stack is left
+/// below the caller's frame.
+///
+/// Read before the caller changes any of the flags itself.
+pub fn current_submitter() -> crate::policy::Submitter {
+    let here = 0u8;
+    let sp = core::ptr::addr_of!(here) as usize;
+    // SAFETY: `get_current` returns the running task, which outlives this
+    // call; its `flags` are only written by itself, and `stack` is fixed
+    // for its life.
+    let (flags, stack) = unsafe {
+        let task = bindings::get_current();
+        ((*task).flags, (*task).stack as usize)
+    };
+    // SAFETY: Only reads the preempt count and the interrupt flag.
+    let may_block = unsafe { crate::nfs::bindings::localio_rs_may_block() };
+    let stack_size = crate::nfs::bindings::LOCALIO_RS_THREAD_SIZE;
+    crate::policy::Submitter {
+        may_block,
+        workqueue_worker: flags & bindings::PF_WQ_WORKER != 0,
+        kernel_thread: flags & bindings::PF_KTHREAD != 0,
+        reclaim: flags & (bindings::PF_MEMALLOC | bindings::PF_KSWAPD) != 0,
+        nested_io: flags & NESTED_IO_FLAGS != 0,
+        // The stack grows down from `stack + THREAD_SIZE` on x86_64.
+        stack_left: sp.saturating_sub(stack).min(stack_size),
+        stack_size,
+    }
 }
 
 /// What a [`Ticker`] does on every tick.

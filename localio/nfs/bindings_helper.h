@@ -12,6 +12,7 @@
 #include <linux/nfs_page.h>
 #include <linux/nfs_xdr.h>
 #include <linux/nfslocalio.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/sunrpc/clnt.h>
 #include <linux/sunrpc/sched.h>
@@ -24,3 +25,4 @@ const unsigned int LOCALIO_RS_FMODE_WRITE = (__force unsigned int)FMODE_WRITE;
 const int LOCALIO_RS_IOCB_DSYNC = IOCB_DSYNC;
 const int LOCALIO_RS_IOCB_SYNC = IOCB_SYNC;
 const int LOCALIO_RS_IOCB_APPEND = IOCB_APPEND;
+const unsigned long LOCALIO_RS_THREAD_SIZE = THREAD_SIZE;

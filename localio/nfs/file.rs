@@ -41,6 +41,15 @@ impl LowerFile<'_> {
         unsafe { (*self.as_ptr()).f_cred }
     }
 
+    /// How many filesystems the file's own is stacked on (`s_stack_depth`:
+    /// 0 for XFS, 1 and up for overlayfs and the like).
+    pub(crate) fn stack_depth(&self) -> u32 {
+        // SAFETY: Open (type invariant), so its inode and superblock are
+        // alive; `s_stack_depth` is set before the filesystem is mounted.
+        let depth = unsafe { (*(*(*self.as_ptr()).f_inode).i_sb).s_stack_depth };
+        u32::try_from(depth).unwrap_or(u32::MAX)
+    }
+
     /// The file's size now.
     pub(crate) fn size(&self) -> u64 {
         // SAFETY: Open (type invariant), so its inode is alive.

@@ -5,6 +5,8 @@
  */
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/hardirq.h>
+#include <linux/irqflags.h>
 #include <linux/nfs_fs.h>
 #include <linux/workqueue.h>
 
@@ -53,4 +55,9 @@ void localio_rs_init_delayed_work(struct delayed_work *dwork, work_func_t func)
 void localio_rs_nfs_client_get(struct nfs_client *clp)
 {
 	refcount_inc(&clp->cl_count);
+}
+
+bool localio_rs_may_block(void)
+{
+	return in_task() && !irqs_disabled();
 }

@@ -20,3 +20,4 @@ void localio_rs_kiocb_end_write(struct kiocb *kiocb);
 void localio_rs_init_delayed_work(struct delayed_work *dwork,
 				  void (*func)(struct work_struct *work));
 void localio_rs_nfs_client_get(struct nfs_client *clp);
+bool localio_rs_may_block(void);

@@ -1,18 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! One request's I/O on the exported filesystem, run on a work queue.
+//! One request's I/O on the exported filesystem, submitted inline or from a
+//! work queue.
 //!
 //! A [`LocalIo`] is one allocation holding the work item, the `kiocb`, the
 //! `iov_iter` and the `bio_vec`s over the NFS request's pages, and the
-//! caller's job (which owns the NFS request, and so its pages). It is
-//! queued to be submitted; a worker submits it with `->read_iter` or
-//! `->write_iter` as async direct I/O (or syncs the file, for a COMMIT).
-//! If the filesystem completes it at once, the worker hands the result to
-//! [`IoJob::done`] right there; if it returns `-EIOCBQUEUED`, the I/O is
-//! the filesystem's until `ki_complete`, which may run in interrupt
-//! context: it ends a write's freeze protection there, as aio does, and
-//! queues the I/O again, for [`IoJob::done`] on a worker. No completion
-//! waits for a worker while holding what a blocked submitter waits for.
+//! caller's job (which owns the NFS request, and so its pages). The task
+//! that offered the request submits it itself when the inline-submission
+//! rule allows (`policy::submit_inline`), or queues it for a worker; either
+//! submits it with `->read_iter` or `->write_iter` as async direct I/O (or
+//! syncs the file, for a COMMIT), as a nested I/O submitter
+//! ([`TaskFlagsScope::io_worker`]).
+//!
+//! If the filesystem completes it within the call, or calls `ki_complete`
+//! before the call has returned (a RAM disk or a fast device completes the
+//! bio inside `submit_bio()`), the submitter hands the result to
+//! [`IoJob::done`] right there: no queue hop. Otherwise the I/O is the
+//! filesystem's until `ki_complete`, which may run in interrupt context:
+//! it ends a write's freeze protection there, as aio does, and queues the
+//! I/O again, for [`IoJob::done`] on a worker. No completion waits for a
+//! worker while holding what a blocked submitter waits for.
 
 use super::bindings as b;
 use super::cred::CredOverride;
@@ -40,9 +47,9 @@ pub(crate) trait IoJob: Send + Sized + 'static {
     /// The file the I/O is on, which the job keeps open.
     fn file(&self) -> LowerFile<'_>;
 
-    /// Called on a worker (or, without a queue, where the I/O was started)
-    /// with the I/O's result: bytes moved, or a negative errno. `inline`
-    /// says whether the filesystem completed it within the submission.
+    /// Called with the I/O's result (bytes moved, or a negative errno) by
+    /// its submitter, inline or on a worker, when the filesystem completed
+    /// it within the submission (`inline`), or else on a worker.
     fn done(io: Pin<KBox<LocalIo<Self>>>, result: isize, inline: bool);
 }
 
@@ -210,9 +217,16 @@ impl<J: IoJob> IoSlot<J> {
     }
 }
 
+/// Not yet handed to the filesystem.
 const QUEUED: u8 = 0;
-const SUBMITTED: u8 = 1;
-const COMPLETED: u8 = 2;
+/// Inside `->read_iter`/`->write_iter`: a `ki_complete` now leaves the
+/// I/O to the submitter, which finishes it when the call returns.
+const SUBMITTING: u8 = 1;
+/// The call returned `-EIOCBQUEUED` first: `ki_complete` owns what it
+/// gets back.
+const SUBMITTED: u8 = 2;
+/// `ki_complete` ran; `result` holds its result.
+const COMPLETED: u8 = 3;
 
 /// One I/O to the lower filesystem and the job it is for.
 ///
@@ -221,10 +235,12 @@ const COMPLETED: u8 = 2;
 /// - the first `nr_pages` entries of `heap_bvecs` if it is `Some`, else
 ///   of `inline_bvecs`, are initialised and cover pages that `job` keeps
 ///   alive until the I/O has completed (the NFS request owns them).
-/// - `kiocb` is initialised while the state is `SUBMITTED` or later; while
-///   `SUBMITTED` after `->read_iter`/`->write_iter` returned
-///   `-EIOCBQUEUED`, the filesystem owns the whole allocation until
-///   `ki_complete`.
+/// - `kiocb` is initialised while the state is `SUBMITTING` or later.
+///   From the call of `->read_iter`/`->write_iter` the filesystem owns the
+///   whole allocation until `ki_complete`, which gives it back to the
+///   submitter if the state is still `SUBMITTING` (the call has not
+///   returned), or else owns it itself; nothing frees it while the state
+///   is `SUBMITTING`.
 /// - `write_started` says whether `kiocb_start_write` was called and not
 ///   yet balanced; `complete`, `into_job` or `drop` balances it, once.
 #[pin_data(PinnedDrop)]
@@ -268,9 +284,15 @@ impl<J: IoJob> LocalIo<J> {
         &self.job
     }
 
-    /// Queues the I/O for submission.
-    pub(crate) fn start(this: Pin<KBox<Self>>) {
-        if let Err(this) = Self::enqueue(this) {
+    /// Submits the I/O from this task (`inline`) or queues it for a
+    /// worker. Either way only while the module's queue is live: an
+    /// inline submission may still complete through it.
+    pub(crate) fn start(this: Pin<KBox<Self>>, inline: bool) {
+        if QUEUE.load(Ordering::Acquire).is_null() {
+            J::done(this, -(b::ESHUTDOWN as isize), true);
+        } else if inline {
+            Self::submit(this);
+        } else if let Err(this) = Self::enqueue(this) {
             J::done(this, -(b::ESHUTDOWN as isize), true);
         }
     }
@@ -341,15 +363,32 @@ impl<J: IoJob> LocalIo<J> {
     }
 
     fn end_write(&mut self) {
-        if self.write_started {
-            self.write_started = false;
-            // SAFETY: Started by `submit` on this initialised kiocb, and
-            // balanced once (type invariant).
-            unsafe { b::localio_rs_kiocb_end_write(self.kiocb.get()) };
+        // SAFETY: `self` is a live `LocalIo`, borrowed uniquely.
+        unsafe { Self::end_write_raw(self) };
+    }
+
+    /// [`Self::end_write`] through a pointer, for `ki_complete`, which may
+    /// not borrow the whole I/O: the submitter may still be reading
+    /// `state`.
+    ///
+    /// # Safety
+    ///
+    /// `this` must be a live `LocalIo` whose `write_started` and `kiocb`
+    /// nobody else uses during the call.
+    unsafe fn end_write_raw(this: *mut Self) {
+        // SAFETY: Live, and these fields are ours (our contract).
+        unsafe {
+            let started = core::ptr::addr_of_mut!((*this).write_started);
+            if *started {
+                *started = false;
+                // SAFETY: Started by `submit` on this initialised kiocb, and
+                // balanced once (type invariant).
+                b::localio_rs_kiocb_end_write((*this).kiocb.get());
+            }
         }
     }
 
-    /// Runs the I/O on this worker.
+    /// Runs the I/O on this task: the worker's, or the offering task's.
     fn submit(mut this: Pin<KBox<Self>>) {
         let _flags = TaskFlagsScope::io_worker();
         // SAFETY: Not moved out of; the fields written are not structurally
@@ -407,7 +446,7 @@ impl<J: IoJob> LocalIo<J> {
                 io.write_started = true;
             }
         }
-        io.state.store(SUBMITTED, Ordering::Relaxed);
+        io.state.store(SUBMITTING, Ordering::Relaxed);
         // From here the filesystem may own the allocation: give up the box.
         // SAFETY: Rebuilt below or by `complete` from the same pointer; the
         // allocation is never moved.
@@ -428,6 +467,22 @@ impl<J: IoJob> LocalIo<J> {
             }
         };
         if result == -(b::EIOCBQUEUED as isize) {
+            // SAFETY: Nothing frees `raw` while it is `SUBMITTING` (type
+            // invariant); only its atomic `state` is touched.
+            let state = unsafe { &(*raw).state };
+            if state
+                .compare_exchange(SUBMITTING, SUBMITTED, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                // The filesystem's until `ki_complete`.
+                return;
+            }
+            // `ki_complete` ran within the call and left the I/O to us.
+            // SAFETY: Given back by `ki_complete`, which no longer touches
+            // it; `raw` came from `into_raw`.
+            let this = unsafe { Pin::new_unchecked(KBox::from_raw(raw)) };
+            let result = this.result.load(Ordering::Relaxed);
+            J::done(this, result, true);
             return;
         }
         // SAFETY: Completed within the call: `ki_complete` will not run, so
@@ -440,24 +495,35 @@ impl<J: IoJob> LocalIo<J> {
     ///
     /// # Safety
     ///
-    /// `kiocb` must be the `kiocb` of a [`LocalIo`] whose submission
-    /// returned `-EIOCBQUEUED`; called once.
+    /// `kiocb` must be the `kiocb` of a [`LocalIo`] that `submit` handed to
+    /// the filesystem; called once.
     unsafe extern "C" fn complete(kiocb: *mut b::kiocb, result: isize) {
         let offset = core::mem::offset_of!(Self, kiocb);
         // SAFETY: `kiocb` is the field at `offset` of a `LocalIo` (our
         // contract), whose allocation the filesystem hands back here.
-        let mut this = unsafe {
-            let raw = kiocb.cast::<u8>().sub(offset).cast::<Self>();
-            Pin::new_unchecked(KBox::from_raw(raw))
-        };
+        let raw = unsafe { kiocb.cast::<u8>().sub(offset).cast::<Self>() };
         // The write's freeze protection ends here, as aio ends it, not on
         // the worker the completion is queued for: a freeze of the export
         // waits for it, and that worker may be queued behind submitters
         // that the freeze blocks, every active slot of the queue taken.
-        // SAFETY: Not moved out of; `end_write` touches no pinned field.
-        unsafe { this.as_mut().get_unchecked_mut() }.end_write();
-        this.result.store(result, Ordering::Relaxed);
-        this.state.store(COMPLETED, Ordering::Relaxed);
+        // SAFETY: Live until given back below; the submitter touches only
+        // `state` from here on.
+        unsafe { Self::end_write_raw(raw) };
+        // SAFETY: As above; `result` and `state` are atomics.
+        let (result_slot, state) = unsafe { (&(*raw).result, &(*raw).state) };
+        result_slot.store(result, Ordering::Relaxed);
+        if state
+            .compare_exchange(SUBMITTING, COMPLETED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            // The submission has not returned yet: its submitter finishes
+            // the I/O in place, with no queue hop.
+            return;
+        }
+        state.store(COMPLETED, Ordering::Relaxed);
+        // SAFETY: `SUBMITTED`: the submission returned and left the I/O to
+        // us; `raw` came from `into_raw` in `submit`.
+        let this = unsafe { Pin::new_unchecked(KBox::from_raw(raw)) };
         // Never refused: a `LocalIo` is started only on a live queue,
         // which `LocalIoQueue::drop` keeps until every `LocalIo` is freed.
         if let Err(this) = Self::enqueue(this) {

@@ -233,6 +233,106 @@ mod tests {
         assert_eq!((c.completed_inline(), c.completed_async()), (2, 1));
     }
 
+    /// An application thread deep in nothing: the one case that goes
+    /// inline.
+    fn application() -> Submitter {
+        Submitter {
+            may_block: true,
+            workqueue_worker: false,
+            kernel_thread: false,
+            reclaim: false,
+            nested_io: false,
+            stack_left: 12 * 1024,
+            stack_size: 16 * 1024,
+        }
+    }
+
+    #[test]
+    fn an_application_submits_its_own_io() {
+        assert_eq!(submit_inline(&application(), 0), Ok(()));
+        // Exactly half the stack left is still enough.
+        let half = Submitter {
+            stack_left: 8 * 1024,
+            ..application()
+        };
+        assert_eq!(submit_inline(&half, 0), Ok(()));
+    }
+
+    #[test]
+    fn writeback_reclaim_and_kernel_threads_go_through_the_queue() {
+        // The flusher: a kworker of bdi_wq, a WQ_MEM_RECLAIM queue.
+        let flusher = Submitter {
+            workqueue_worker: true,
+            kernel_thread: true,
+            ..application()
+        };
+        assert_eq!(submit_inline(&flusher, 0), Err(QueueReason::Worker));
+        let kswapd = Submitter {
+            reclaim: true,
+            kernel_thread: true,
+            ..application()
+        };
+        assert_eq!(submit_inline(&kswapd, 0), Err(QueueReason::Reclaim));
+        // An application in direct reclaim writing back NFS pages.
+        let reclaiming = Submitter {
+            reclaim: true,
+            ..application()
+        };
+        assert_eq!(submit_inline(&reclaiming, 0), Err(QueueReason::Reclaim));
+        let kthread = Submitter {
+            kernel_thread: true,
+            ..application()
+        };
+        assert_eq!(submit_inline(&kthread, 0), Err(QueueReason::KernelThread));
+    }
+
+    #[test]
+    fn nested_submitters_atomic_callers_and_deep_stacks_go_through_the_queue() {
+        let nested = Submitter {
+            nested_io: true,
+            ..application()
+        };
+        assert_eq!(submit_inline(&nested, 0), Err(QueueReason::NestedIo));
+        let atomic = Submitter {
+            may_block: false,
+            ..application()
+        };
+        assert_eq!(submit_inline(&atomic, 0), Err(QueueReason::Atomic));
+        let deep = Submitter {
+            stack_left: 8 * 1024 - 1,
+            ..application()
+        };
+        assert_eq!(submit_inline(&deep, 0), Err(QueueReason::Stack));
+        assert_eq!(
+            submit_inline(&application(), 1),
+            Err(QueueReason::StackedLower)
+        );
+    }
+
+    #[test]
+    fn queue_reasons_have_distinct_names() {
+        // Listed as `queued_<name>`, apart from the decline reasons.
+        let names: Vec<&str> = QueueReason::ALL.iter().map(|r| r.name()).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), names.len());
+        assert!(names
+            .iter()
+            .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+    }
+
+    #[test]
+    fn submissions_are_counted_by_path() {
+        let c = Counters::new();
+        c.submission(Ok(()));
+        c.submission(Ok(()));
+        c.submission(Err(QueueReason::Worker));
+        assert_eq!(c.submitted_inline(), 2);
+        assert_eq!(c.queued(QueueReason::Worker), 1);
+        assert_eq!(c.queued(QueueReason::Stack), 0);
+    }
+
     #[test]
     fn names_are_unique_and_lowercase() {
         let mut names: Vec<&str> = RequestKind::ALL.iter().map(|k| k.name()).collect();

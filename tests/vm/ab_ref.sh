@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The reference engine of the A/B check (tests/vm/ab.sh): the two modules
-# of commit AB_REF (default 6a2ecaf, the last build with the C engine),
+# The reference engine of the A/B check (tests/vm/ab.sh) and of the
+# benchmark's `on-ref` column: the two modules of commit AB_REF (default
+# 6a2ecaf, the last build with the C engine; `make bench` asks for BENCH_REF),
 # built once against the kernel the VM boots, into
 # $NFS_LOCALIO_CACHE/ab/<commit>/ (~/.cache/nfs-localio-rs/ab/6a2ecaf/).
 # The source is `git archive` of that commit, unpacked next to them, so
@@ -35,8 +36,10 @@ if [ "$(cat "$dir/kernel" 2>/dev/null)" != "$stamp" ] ||
 	git -C "$top" archive "$commit" | tar -x -C "$dir/src"
 	# The hook's interface as it is now: patch 0007 dropped the provider's
 	# `owner` field (nfs.ko takes no module reference per call any more).
-	sed -i '/^[[:space:]]*\.owner[[:space:]]*=[[:space:]]*THIS_MODULE,$/d' \
-		"$dir/src/localio/provider_glue.c"
+	# (Only the C engine's commits have that file.)
+	glue=$dir/src/localio/provider_glue.c
+	[ ! -f "$glue" ] ||
+		sed -i '/^[[:space:]]*\.owner[[:space:]]*=[[:space:]]*THIS_MODULE,$/d' "$glue"
 	make -s -C "$dir/src" KDIR="$kdir" modules >"$dir/build.log" 2>&1 ||
 		{ tail -n 30 "$dir/build.log" >&2; die "the reference engine ($commit) does not build"; }
 	cp "$dir/src/localio/localio_rs_client.ko" "$dir/src/nfsd_shim/localio_rs_nfsd_shim.ko" "$dir/"

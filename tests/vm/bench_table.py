@@ -29,17 +29,29 @@ def runs(mode, name):
                 cost = {k: int(v) for k, v in re.findall(r"(\w+)=\s*(-?\d+)", f.read())}
         except (OSError, ValueError, KeyError, IndexError):
             continue
-        side = job["write"] if "write" in name else job["read"]
-        if not side.get("total_ios"):
+        # A mixed workload counts both directions; the others the one
+        # they move.
+        sides = [job[d] for d in ("read", "write") if job[d].get("total_ios")]
+        if not sides:
             continue
-        moved = side["io_bytes"]
+        ios = sum(d["total_ios"] for d in sides)
+        moved = sum(d["io_bytes"] for d in sides)
+        runtime_ms = max(d["runtime"] for d in sides)
+        clat = sides[0].get("clat_ns", {}).get("percentile", {})
         result.append((
-            side["iops"] if "4k" in name else side["bw"] / 1024.0,
-            side["runtime"] * 1000.0 / side["total_ios"],
+            sum(d["iops"] for d in sides) if by_iops(name) else sum(d["bw"] for d in sides) / 1024.0,
+            runtime_ms * 1000.0 / ios,
             cost["nfsd_bytes"] / moved,
             cost["lower_cached"] / moved,
+            clat.get("50.000000", 0) / 1000.0,
+            clat.get("99.000000", 0) / 1000.0,
         ))
     return result
+
+
+def by_iops(name):
+    """Small-block workloads are reported in IOPS, the others in MiB/s."""
+    return "4k" in name or "8k" in name
 
 
 def median(values):
@@ -64,7 +76,10 @@ else:
 print(f"fio, {size} MiB file (written in full before round 1), {runtime} s of guest time")
 vers = os.environ.get("BENCH_NFS_VERS") or "3"
 print(f"per time-based job, NFSv{vers} over 127.0.0.1, XFS on a RAM disk, 2 vCPUs;")
-print(f"median of {rounds} interleaved rounds, every other one in reverse order.\n")
+print(f"median of {rounds} interleaved rounds, every other one in reverse order.")
+if "on-ref" in modes:
+    print(f"on-ref: localio=on served by the modules of commit {os.environ.get('BENCH_REF') or '?'}.")
+print()
 
 
 def print_table(cell):
@@ -103,7 +118,8 @@ def round_spread(m, n):
     return f"{spread(v):.1f}%" if len(v) >= 2 else "-"
 
 
-print("Throughput: MiB/s for 1M workloads, IOPS for 4k; (x) = ratio to xfs.")
+print("Throughput: MiB/s for 1M and 128k workloads, IOPS for 4k and 8k (both")
+print("directions of a mixed one); (x) = ratio to xfs.")
 print_table(throughput)
 
 if clock == "icount":
@@ -114,6 +130,18 @@ if clock == "icount":
 else:
     print("\nGuest time per I/O, us (wall clock: not a cost measure).")
 print_table(per_io)
+
+qd1 = [n for n in names if "qd1" in n and "qd16" not in n]
+if qd1:
+    print("\nCompletion latency of the qd1 rows, p50 / p99, guest us (fio clat):")
+    print(f"{'workload':<22}" + "".join(f"{m:>{col}}" for m in modes))
+    for n in qd1:
+        def lat(m):
+            rs = table[(m, n)]
+            if not rs:
+                return "-"
+            return f"{median([r[4] for r in rs]):.1f} / {median([r[5] for r in rs]):.1f}"
+        print(f"{n:<22}" + "".join(f"{lat(m):>{col}}" for m in modes))
 
 print("\nMiB through nfsd per GiB moved / MiB of lower-XFS page cache per GiB moved")
 print("(double caching on the server; for xfs the page cache is the file's own).")

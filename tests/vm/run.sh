@@ -88,7 +88,7 @@ BENCH_SIZE_MB='${BENCH_SIZE_MB:-}' BENCH_RUNTIME='${BENCH_RUNTIME:-}' \
 BENCH_ROUNDS='${BENCH_ROUNDS:-}' BENCH_WORKLOADS='${BENCH_WORKLOADS:-}' \
 BENCH_NFS_VERS='${BENCH_NFS_VERS:-}' \
 WORKLOAD='${WORKLOAD:-}' MODE='${MODE:-}' AB_ENGINES='${AB_ENGINES:-}' \
-BENCH_C_ENGINE='${BENCH_C_ENGINE:-}' PROFILE_ALSO='${PROFILE_ALSO:-}' \
+BENCH_REF_ENGINE='${BENCH_REF_ENGINE:-}' BENCH_REF='${BENCH_REF:-}' PROFILE_ALSO='${PROFILE_ALSO:-}' \
 SOAK='${SOAK:-0}' SOAK_MINUTES='${SOAK_MINUTES:-30}' VM_TESTS='${VM_TESTS:-}' VM_SCRIPT='${VM_SCRIPT:-}' bash tests/vm/guest.sh '$job'"
 # vng's own exit status does not carry the guest job's: the guest writes it.
 # A guest that dies while booting under TCG (rare; seen once, silently, in

@@ -24,6 +24,7 @@ for v in 3 4.2; do
 
 	# Aligned O_DIRECT: served locally, nfsd moves nothing.
 	io0=$(nfsd_io); b0=$(local_bytes); o0=$(counter file_opens); u0=$(counter file_reuses)
+	i0=$(counter submitted_inline)
 	dd if="$WORK/ref" of="$on/direct" bs=1M oflag=direct status=none
 	drop_caches
 	# How many files the client holds, sampled while the read runs and
@@ -50,6 +51,9 @@ for v in 3 4.2; do
 	# stalled guest cannot expire a file between two requests.
 	check "v$v aligned O_DIRECT: nfsd opened the file once per open mode" \
 		eval '[ "$opens" -ge 1 ] && [ "$opens" -le 2 ] && [ "$reuses" -ge $((2 * SIZE_MB - 2)) ]'
+	# An application's own direct I/O needs no queue: dd submits it.
+	check "v$v aligned O_DIRECT: the application submitted its own I/O (inline)" \
+		test "$(( $(counter submitted_inline) - i0 ))" -ge $((2 * SIZE_MB))
 	check "v$v per-client counters: this client's line shows its local writes" \
 		test "$(client_counter "$major" local_write)" -ge "$SIZE_MB"
 	check "v$v the client holds its files while in use" test "${held:-0}" -ge 1
@@ -84,6 +88,23 @@ for v in 3 4.2; do
 	check "v$v buffered writeback: data intact through localio=off" test "$(cold_sum "$off/buffered")" = "$ref"
 	check "v$v buffered writeback: COMMIT served locally" test "$(counter local_commit)" -gt "$c0"
 	check "v$v buffered writeback: no WRITE went through nfsd" test "$io1" -eq "$io0"
+
+	# Writeback by the flusher (a WQ_MEM_RECLAIM worker) never submits to
+	# the export itself: sync(2) with the file still open has the flusher
+	# write it back (no close-time flush by the writer), through our queue.
+	q0=$(counter queued_worker)
+	python3 -c '
+import os, sys
+with open(sys.argv[1], "wb") as f:
+    f.write(open(sys.argv[2], "rb").read(4 << 20))
+    os.sync()
+    print(os.fstat(f.fileno()).st_size)
+' "$on/flusher" "$WORK/ref" >/dev/null
+	check "v$v flusher writeback: queued, not submitted by the worker itself" \
+		test "$(counter queued_worker)" -gt "$q0"
+	check "v$v flusher writeback: data intact on the server" \
+		test "$(cold_sum "$EXPORT/flusher")" = "$(ref_head_sum 4)"
+	rm -f "$on/flusher"
 
 	# Misaligned O_DIRECT (1000-byte records): declined, sent as RPC; the
 	# few that start aligned (one in 64) write 512 bytes locally and the

@@ -9,9 +9,10 @@
 #   c           no option: built-in C LOCALIO, buffered on the server
 #   c-odirect   as c, with nfs.localio_O_DIRECT_semantics=Y
 #   on          localio=on: our provider
-#   on-c-engine as on, served by the modules in $BENCH_C_ENGINE (the C
-#               engine of commit 6a2ecaf, tests/vm/ab_ref.sh); only when
-#               that is set (`make bench` sets it)
+#   on-ref      as on, served by the modules in $BENCH_REF_ENGINE: those of
+#               commit $BENCH_REF (tests/vm/ab_ref.sh), so that one run
+#               shows a change's before and after; only when that is set
+#               (`make bench` sets it)
 #
 # The NFS modes mount NFSv3 unless BENCH_NFS_VERS says otherwise (4.0,
 # 4.1, 4.2: then every local READ and WRITE also asks nfsd about its
@@ -26,7 +27,7 @@ case "$BENCH_NFS_VERS" in
    exit 2;;
 esac
 BENCH_MODES=(xfs off c c-odirect on)
-[ -z "${BENCH_C_ENGINE:-}" ] || BENCH_MODES+=(on-c-engine)
+[ -z "${BENCH_REF_ENGINE:-}" ] || BENCH_MODES+=(on-ref)
 ODIRECT_PARAM=/sys/module/nfs/parameters/localio_O_DIRECT_semantics
 
 # name|fio arguments
@@ -36,6 +37,10 @@ BENCH_WORKLOAD_LIST=(
 	"buffered-write-fsync|--rw=write --bs=1M --direct=0 --ioengine=psync --end_fsync=1"
 	"rand-read-4k-qd16|--rw=randread --bs=4k --direct=1 --ioengine=libaio --iodepth=16 --time_based --runtime=$BENCH_RUNTIME"
 	"rand-write-4k-qd16|--rw=randwrite --bs=4k --direct=1 --ioengine=libaio --iodepth=16 --time_based --runtime=$BENCH_RUNTIME"
+	"rand-read-4k-qd1|--rw=randread --bs=4k --direct=1 --ioengine=psync --time_based --runtime=$BENCH_RUNTIME"
+	"rand-read-4k-4x-qd16|--rw=randread --bs=4k --direct=1 --ioengine=libaio --iodepth=16 --numjobs=4 --group_reporting --time_based --runtime=$BENCH_RUNTIME"
+	"rand-read-128k-qd16|--rw=randread --bs=128k --direct=1 --ioengine=libaio --iodepth=16 --time_based --runtime=$BENCH_RUNTIME"
+	"rand-rw70-8k-qd16|--rw=randrw --rwmixread=70 --bs=8k --direct=1 --ioengine=libaio --iodepth=16 --time_based --runtime=$BENCH_RUNTIME"
 )
 
 # workload_args NAME: the fio arguments of a workload; fails for an unknown
@@ -54,7 +59,7 @@ mode_dir() {
 	case "$1" in
 	xfs) echo "$EXPORT";;
 	c|c-odirect) echo "$MNT/c";;
-	on-c-engine) echo "$MNT/on";;
+	on-ref) echo "$MNT/on";;
 	*) echo "$MNT/$1";;
 	esac
 }
@@ -93,8 +98,8 @@ bench_engine() {
 }
 
 # bench_select_mode MODE: the knobs that tell c from c-odirect and on from
-# on-c-engine.
+# on-ref.
 bench_select_mode() {
 	if [ "$1" = c-odirect ]; then echo Y >"$ODIRECT_PARAM"; else echo N >"$ODIRECT_PARAM"; fi
-	if [ "$1" = on-c-engine ]; then bench_engine "$BENCH_C_ENGINE"; else bench_engine ""; fi
+	if [ "$1" = on-ref ]; then bench_engine "$BENCH_REF_ENGINE"; else bench_engine ""; fi
 }
