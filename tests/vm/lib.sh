@@ -108,7 +108,7 @@ server_setup() {
 }
 
 # nfsd's "io" line: bytes read and written through nfsd since it started.
-nfsd_io() { awk '/^io /{print $2 + $3}' /proc/net/rpc/nfsd; }
+nfsd_io() { awk '/^io /{printf "%.0f\n", $2 + $3}' /proc/net/rpc/nfsd; }
 
 # --- our modules -------------------------------------------------------
 client_ko=$TOP/localio/localio_rs_client.ko
