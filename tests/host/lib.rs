@@ -259,54 +259,39 @@ mod tests {
     }
 
     #[test]
-    fn writeback_reclaim_and_kernel_threads_go_through_the_queue() {
-        // The flusher: a kworker of bdi_wq, a WQ_MEM_RECLAIM queue.
-        let flusher = Submitter {
-            workqueue_worker: true,
-            kernel_thread: true,
-            ..application()
+    fn every_context_but_an_application_goes_through_the_queue() {
+        let with = |change: fn(&mut Submitter)| {
+            let mut task = application();
+            change(&mut task);
+            task
         };
-        assert_eq!(submit_inline(&flusher, 0), Err(QueueReason::Worker));
-        let kswapd = Submitter {
-            reclaim: true,
-            kernel_thread: true,
-            ..application()
-        };
-        assert_eq!(submit_inline(&kswapd, 0), Err(QueueReason::Reclaim));
-        // An application in direct reclaim writing back NFS pages.
-        let reclaiming = Submitter {
-            reclaim: true,
-            ..application()
-        };
-        assert_eq!(submit_inline(&reclaiming, 0), Err(QueueReason::Reclaim));
-        let kthread = Submitter {
-            kernel_thread: true,
-            ..application()
-        };
-        assert_eq!(submit_inline(&kthread, 0), Err(QueueReason::KernelThread));
-    }
-
-    #[test]
-    fn nested_submitters_atomic_callers_and_deep_stacks_go_through_the_queue() {
-        let nested = Submitter {
-            nested_io: true,
-            ..application()
-        };
-        assert_eq!(submit_inline(&nested, 0), Err(QueueReason::NestedIo));
-        let atomic = Submitter {
-            may_block: false,
-            ..application()
-        };
-        assert_eq!(submit_inline(&atomic, 0), Err(QueueReason::Atomic));
-        let deep = Submitter {
-            stack_left: 8 * 1024 - 1,
-            ..application()
-        };
-        assert_eq!(submit_inline(&deep, 0), Err(QueueReason::Stack));
-        assert_eq!(
-            submit_inline(&application(), 1),
-            Err(QueueReason::StackedLower)
-        );
+        let cases = [
+            // The flusher: a kworker of bdi_wq, a WQ_MEM_RECLAIM queue.
+            (
+                with(|t| (t.workqueue_worker, t.kernel_thread) = (true, true)),
+                0,
+                QueueReason::Worker,
+            ),
+            // kswapd, and an application in direct reclaim.
+            (
+                with(|t| (t.reclaim, t.kernel_thread) = (true, true)),
+                0,
+                QueueReason::Reclaim,
+            ),
+            (with(|t| t.reclaim = true), 0, QueueReason::Reclaim),
+            (
+                with(|t| t.kernel_thread = true),
+                0,
+                QueueReason::KernelThread,
+            ),
+            (with(|t| t.nested_io = true), 0, QueueReason::NestedIo),
+            (with(|t| t.may_block = false), 0, QueueReason::Atomic),
+            (with(|t| t.stack_left = 8 * 1024 - 1), 0, QueueReason::Stack),
+            (application(), 1, QueueReason::StackedLower),
+        ];
+        for (task, lower_depth, why) in cases {
+            assert_eq!(submit_inline(&task, lower_depth), Err(why), "{task:?}");
+        }
     }
 
     #[test]
