@@ -283,7 +283,7 @@ fn serve<'a>(
     let mut missed = false;
     let found = client.file_for(nfs_client, &offer.key(), || {
         missed = true;
-        if workqueue::in_memory_reclaim() {
+        if submitter.reclaim {
             return Err(DeclineReason::Reclaim.into());
         }
         OpenFile::open(&offer.opener())

@@ -159,14 +159,6 @@ impl Drop for TaskFlagsScope {
     }
 }
 
-/// Whether the current task is reclaiming memory (`PF_MEMALLOC`: direct
-/// reclaim, kswapd, or writeback a reclaimer waits for).
-pub fn in_memory_reclaim() -> bool {
-    // SAFETY: `get_current` returns the running task, which outlives this
-    // call; its `flags` are read, as `current->flags & PF_MEMALLOC` does.
-    unsafe { (*bindings::get_current()).flags & bindings::PF_MEMALLOC != 0 }
-}
-
 /// Task flags that make a task someone else's nested I/O submitter or put
 /// it inside a NOIO/NOFS scope of its own.
 const NESTED_IO_FLAGS: u32 =
