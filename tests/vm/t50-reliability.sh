@@ -34,11 +34,27 @@ freeze_returns() {
 	return 1
 }
 
+# as_io_flusher CMD...: runs CMD as a userspace I/O flusher
+# (prctl(PR_SET_IO_FLUSHER): PF_MEMALLOC_NOIO | PF_LOCAL_THROTTLE, what an
+# NBD or FUSE server sets; kept across fork and exec). Its I/O is a nested
+# submitter's, which the inline-submission rule hands to our queue; an
+# application's own I/O would be submitted inline and never fill it.
+as_io_flusher() {
+	python3 -c '
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(57, 1, 0, 0, 0) != 0:
+    sys.exit("PR_SET_IO_FLUSHER: " + os.strerror(ctypes.get_errno()))
+os.execvp(sys.argv[1], sys.argv[1:])
+' "$@"
+}
+
 deep_freeze() {
-	local v=$1 n=${1/./} on fio_pid frozen=0 rc
+	local v=$1 n=${1/./} on fio_pid frozen=0 rc q0
 	nfs_mount "$v" "deep$n" localio=on "$SMALL_EXPORT"
 	on=$MNT/deep$n
-	fio --name=deep --filename="$on/deep" --rw=randwrite --bs=4k --direct=1 \
+	q0=$(counter queued_nested_io)
+	as_io_flusher fio --name=deep --filename="$on/deep" --rw=randwrite --bs=4k --direct=1 \
 		--ioengine=libaio --iodepth="$FREEZE_DEPTH" --iodepth_batch_submit=64 \
 		--size=96m --verify=crc32c --verify_fatal=1 \
 		--output="$WORK/deep.fio" >/dev/null 2>&1 &
@@ -66,6 +82,8 @@ deep_freeze() {
 	check "v$v deep queue: fio verify passes after the thaw (all writes intact)" test "$rc" -eq 0
 	check "v$v deep queue: the queue really held more than $QUEUE_ACTIVE I/Os" \
 		test "$(counter io_in_flight_peak)" -gt "$QUEUE_ACTIVE"
+	check "v$v deep queue: an I/O flusher's writes went through the queue" \
+		test "$(( $(counter queued_nested_io) - q0 ))" -gt "$QUEUE_ACTIVE"
 	[ "$rc" -eq 0 ] || sed 's/^/# /' "$WORK/deep.fio"
 	rm -f "$on/deep"
 	umount "$on"
