@@ -294,17 +294,22 @@ mod tests {
         }
     }
 
-    #[test]
-    fn queue_reasons_have_distinct_names() {
-        // Listed as `queued_<name>`, apart from the decline reasons.
-        let names: Vec<&str> = QueueReason::ALL.iter().map(|r| r.name()).collect();
-        let mut sorted = names.clone();
+    /// Statistics names: no two alike, lowercase and underscores only.
+    fn assert_distinct_and_lowercase(names: &[&str]) {
+        let mut sorted = names.to_vec();
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len());
         assert!(names
             .iter()
             .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+    }
+
+    #[test]
+    fn queue_reasons_have_distinct_names() {
+        // Listed as `queued_<name>`, apart from the decline reasons.
+        let names: Vec<&str> = QueueReason::ALL.iter().map(|r| r.name()).collect();
+        assert_distinct_and_lowercase(&names);
     }
 
     #[test]
@@ -322,13 +327,7 @@ mod tests {
     fn names_are_unique_and_lowercase() {
         let mut names: Vec<&str> = RequestKind::ALL.iter().map(|k| k.name()).collect();
         names.extend(DeclineReason::ALL.iter().map(|r| r.name()));
-        let mut sorted = names.clone();
-        sorted.sort();
-        sorted.dedup();
-        assert_eq!(sorted.len(), names.len());
-        assert!(names
-            .iter()
-            .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+        assert_distinct_and_lowercase(&names);
     }
 
     #[test]
