@@ -105,15 +105,13 @@ vm-test: modules
 # (built once into the cache by ab_ref.sh), next to this tree's:
 # a change's before and after in one run. BENCH_REF_ENGINE= leaves it out.
 BENCH_REF ?= 324e26c
+BENCH_REF_ENV = BENCH_REF=$(BENCH_REF) \
+	BENCH_REF_ENGINE=$${BENCH_REF_ENGINE-$$(AB_REF=$(BENCH_REF) $(TOP)/tests/vm/ab_ref.sh)}
 bench: modules
-	BENCH_REF=$(BENCH_REF) \
-	BENCH_REF_ENGINE=$${BENCH_REF_ENGINE-$$(AB_REF=$(BENCH_REF) $(TOP)/tests/vm/ab_ref.sh)} \
-		$(TOP)/tests/vm/run.sh bench
+	$(BENCH_REF_ENV) $(TOP)/tests/vm/run.sh bench
 
 profile: modules
-	BENCH_REF=$(BENCH_REF) \
-	BENCH_REF_ENGINE=$${BENCH_REF_ENGINE-$$(AB_REF=$(BENCH_REF) $(TOP)/tests/vm/ab_ref.sh)} \
-		$(TOP)/tests/vm/run.sh profile
+	$(BENCH_REF_ENV) $(TOP)/tests/vm/run.sh profile
 
 # The reference engine (AB_REF, default 6a2ecaf) is built once into the
 # cache; AB_ENGINES="LABEL:DIR ..." overrides the pair compared.

@@ -288,9 +288,7 @@ impl<J: IoJob> LocalIo<J> {
     /// worker. Either way only while the module's queue is live: an
     /// inline submission may still complete through it.
     pub(crate) fn start(this: Pin<KBox<Self>>, inline: bool) {
-        if QUEUE.load(Ordering::Acquire).is_null() {
-            J::done(this, -(b::ESHUTDOWN as isize), true);
-        } else if inline {
+        if inline && !QUEUE.load(Ordering::Acquire).is_null() {
             Self::submit(this);
         } else if let Err(this) = Self::enqueue(this) {
             J::done(this, -(b::ESHUTDOWN as isize), true);
@@ -466,10 +464,10 @@ impl<J: IoJob> LocalIo<J> {
                 None => -(b::EINVAL as isize),
             }
         };
-        if result == -(b::EIOCBQUEUED as isize) {
+        let result = if result == -(b::EIOCBQUEUED as isize) {
             // SAFETY: Nothing frees `raw` while it is `SUBMITTING` (type
-            // invariant); only its atomic `state` is touched.
-            let state = unsafe { &(*raw).state };
+            // invariant); only its atomics are touched.
+            let (state, completed) = unsafe { (&(*raw).state, &(*raw).result) };
             if state
                 .compare_exchange(SUBMITTING, SUBMITTED, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
@@ -478,15 +476,13 @@ impl<J: IoJob> LocalIo<J> {
                 return;
             }
             // `ki_complete` ran within the call and left the I/O to us.
-            // SAFETY: Given back by `ki_complete`, which no longer touches
-            // it; `raw` came from `into_raw`.
-            let this = unsafe { Pin::new_unchecked(KBox::from_raw(raw)) };
-            let result = this.result.load(Ordering::Relaxed);
-            J::done(this, result, true);
-            return;
-        }
-        // SAFETY: Completed within the call: `ki_complete` will not run, so
-        // this is again the only owner of `raw`, which came from `into_raw`.
+            completed.load(Ordering::Relaxed)
+        } else {
+            result
+        };
+        // SAFETY: Completed within the call (`ki_complete` will not run, or
+        // ran and gave it back), so this is again the only owner of `raw`,
+        // which came from `into_raw`.
         let this = unsafe { Pin::new_unchecked(KBox::from_raw(raw)) };
         J::done(this, result, true);
     }
