@@ -19,6 +19,8 @@ apt_pkgs=(
 	qemu-system-x86 nfs-kernel-server rpcbind xfsprogs fio acl
 	# perf for `make profile` (the guest runs the host's binaries)
 	linux-perf
+	# PostgreSQL's server and pgbench for the bench's database row
+	postgresql-15
 )
 
 missing=()

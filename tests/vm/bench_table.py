@@ -50,8 +50,9 @@ def runs(mode, name):
 
 
 def by_iops(name):
-    """Small-block workloads are reported in IOPS, the others in MiB/s."""
-    return "4k" in name or "8k" in name
+    """Small-block workloads are reported in IOPS (files/s for the files-*
+    rows, transactions/s for pgbench), the others in MiB/s."""
+    return "4k" in name or "8k" in name or name.startswith("files-") or name == "pgbench"
 
 
 def median(values):
@@ -108,6 +109,8 @@ def bytes_and_cache(m, n):
     rs = table[(m, n)]
     if not rs:
         return "-"
+    if n == "pgbench":
+        return f"{median([r[2] for r in rs]) / 1024:.1f} KiB/tx"
     nfsd = 1024 * median([r[2] for r in rs])
     cache = 1024 * median([r[3] for r in rs])
     return f"{nfsd:.0f} / {cache:<6.0f}"
@@ -119,14 +122,17 @@ def round_spread(m, n):
 
 
 print("Throughput: MiB/s for 1M and 128k workloads, IOPS for 4k and 8k (both")
-print("directions of a mixed one); (x) = ratio to xfs.")
+print("directions of a mixed one), files per guest second for files-*")
+print("(tar x + sync, or cold tar c), transactions per guest second for")
+print("pgbench; (x) = ratio to xfs.")
 print_table(throughput)
 
 if clock == "icount":
     ns = 2 ** int(shift or 3)
-    print("\nGuest time per I/O, us (fio's run time / I/Os): the instructions all vCPUs")
-    print(f"execute per I/O x {ns} ns (1 us = {1000 // ns} instructions), plus any time all")
-    print("vCPUs sat idle until a timer (none expected: a RAM disk never makes them wait).")
+    print("\nGuest time per I/O, us (run time / I/Os; per file for files-*): the")
+    print(f"instructions all vCPUs execute per I/O x {ns} ns (1 us = {1000 // ns} instructions),")
+    print("plus any time all vCPUs sat idle until a timer (none expected: a RAM disk")
+    print("never makes them wait).")
 else:
     print("\nGuest time per I/O, us (wall clock: not a cost measure).")
 print_table(per_io)
@@ -144,7 +150,8 @@ if qd1:
         print(f"{n:<22}" + "".join(f"{lat(m):>{col}}" for m in modes))
 
 print("\nMiB through nfsd per GiB moved / MiB of lower-XFS page cache per GiB moved")
-print("(double caching on the server; for xfs the page cache is the file's own).")
+print("(double caching on the server; for xfs the page cache is the file's own);")
+print("pgbench: KiB through nfsd per transaction.")
 print_table(bytes_and_cache)
 
 print("\nRounds agree within (max-min)/median of throughput, percent:")

@@ -153,6 +153,31 @@ nfs_umount_all() {
 	return 0
 }
 mount_opts() { awk -v m="$1" '$2 == m {print $4}' /proc/mounts; }
+# small_file_tree TAR COUNT ALIGN: a tar of COUNT files under tree/ whose
+# sizes are drawn like a source tree's (log-normal, median about 4 KiB, at
+# most 1 MiB; the same tree for the same COUNT); prints the bytes in
+# sub-ALIGN tails and the total.
+small_file_tree() {
+	local dir
+	dir=$(mktemp -d)
+	/usr/bin/python3 - "$dir/tree" "$2" "$3" <<'PY'
+import os, random, sys
+root, count, align = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(42)
+tails = total = 0
+for i in range(count):
+    d = os.path.join(root, f"d{i % 50:02d}", f"s{i % 7}")
+    os.makedirs(d, exist_ok=True)
+    size = min(int(rng.lognormvariate(8.3, 1.3)), 1 << 20)
+    with open(os.path.join(d, f"f{i}.c"), "wb") as f:
+        f.write(rng.randbytes(size))
+    tails += size % align
+    total += size
+print(tails, total)
+PY
+	tar -C "$dir" -cf "$1" tree
+	rm -rf "$dir"
+}
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 sum() { md5sum <"$1" | cut -d' ' -f1; }
 # cold_sum FILE: checksum read after dropping the page cache.

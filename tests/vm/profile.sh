@@ -18,6 +18,9 @@ mode=${MODE:-on}
 [ -n "$mode" ] || mode=on
 top_n=${PROFILE_TOP:-25}
 args=$(workload_args "$workload") || { echo "unknown workload '$workload'"; exit 1; }
+case "$args" in small-files|pgbench)
+	echo "profile runs fio workloads; '$workload' is a row of make bench only"; exit 1;;
+esac
 case " ${BENCH_MODES[*]} " in *" $mode "*) ;; *) echo "unknown mode '$mode'"; exit 1;; esac
 perf=$(command -v perf_6.1 || command -v perf) || { echo "perf is not installed (linux-perf)"; exit 1; }
 out=$RESULTS/profile

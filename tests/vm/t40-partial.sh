@@ -91,24 +91,8 @@ done
 # median about 4 KiB), unpacked onto each mount, synced, read back cold.
 # What goes through nfsd can only be each file's sub-alignment tail.
 UNPACK_FILES=$(( ${SOAK:-0} != 0 ? 20000 : 2000 ))
-/usr/bin/python3 - "$WORK/tree" "$UNPACK_FILES" "$ALIGN" >"$WORK/tree.tails" <<'PY'
-import os, random, sys
-root, count, align = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-rng = random.Random(42)
-tails = total = 0
-for i in range(count):
-    d = os.path.join(root, f"d{i % 50:02d}", f"s{i % 7}")
-    os.makedirs(d, exist_ok=True)
-    size = min(int(rng.lognormvariate(8.3, 1.3)), 1 << 20)
-    with open(os.path.join(d, f"f{i}.c"), "wb") as f:
-        f.write(rng.randbytes(size))
-    tails += size % align
-    total += size
-print(tails, total)
-PY
+small_file_tree "$WORK/tree.tar" "$UNPACK_FILES" "$ALIGN" >"$WORK/tree.tails"
 read -r tails total <"$WORK/tree.tails"
-tar -C "$WORK" -cf "$WORK/tree.tar" tree
-rm -rf "$WORK/tree"
 tree_sum=$(tar -xOf "$WORK/tree.tar" | md5sum | cut -d' ' -f1)
 say "unpack workload: $UNPACK_FILES files, $total bytes, of them $tails in sub-$ALIGN-byte tails"
 unpack() {    # MOUNT_NAME: unpacks, syncs; sets via, loc, secs, split, small, whole, writes
