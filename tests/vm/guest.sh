@@ -37,9 +37,19 @@ soak) timeout "$GUEST_JOB_TIMEOUT" bash "$TOP/tests/vm/soak.sh"; finish $?;;
 test)
 	# The test files share one TAP stream and one summary: they are sourced
 	# in order into this shell (run.sh bounds the whole VM's run time).
-	# VM_TESTS (e.g. "t20") runs only the files whose names start so.
+	# VM_TESTS (e.g. "t20" or "t20 t50") runs only the files whose names
+	# start so; a prefix that names no file fails the run.
 	tap_start
-	for t in "$TOP"/tests/vm/${VM_TESTS:-t[0-9][0-9]}-*.sh; do
+	files=()
+	for prefix in ${VM_TESTS:-t[0-9][0-9]}; do
+		matched=("$TOP"/tests/vm/$prefix-*.sh)
+		if [ -e "${matched[0]}" ]; then
+			files+=("${matched[@]}")
+		else
+			not_ok "VM_TESTS: no test file starts with '$prefix'"
+		fi
+	done
+	for t in "${files[@]}"; do
 		say "=== $(basename "$t")"
 		file_started=$SECONDS
 		. "$t"
