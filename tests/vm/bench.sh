@@ -43,25 +43,45 @@ guest_ns() { date +%s%N; }
 # icount.
 files_settle() { sync; sleep 6; sync; }
 
+# nfs3_calls: the NFSv3 client's call count of each procedure, in order.
+nfs3_calls() { awk '/^proc3/ {for (i = 3; i <= NF; i++) printf "%s ", $i}' /proc/net/rpc/nfs; }
+
+# say_calls_per_file BEFORE AFTER: the NFSv3 calls made per file between
+# two nfs3_calls, by procedure (what a small file costs besides its bytes).
+say_calls_per_file() {
+	say "$mode $name round $round, NFSv3 calls per file: $(/usr/bin/python3 - "$1" "$2" "$BENCH_FILES" <<'PY'
+import sys
+names = ("null getattr setattr lookup access readlink read write create mkdir symlink"
+         " mknod remove rmdir rename link readdir readdirplus fsstat fsinfo pathconf"
+         " commit").split()
+a, b, files = sys.argv[1].split(), sys.argv[2].split(), int(sys.argv[3])
+print(" ".join(f"{n}={(int(y) - int(x)) / files:.2f}"
+               for n, x, y in zip(names, a, b) if int(y) != int(x)) or "none")
+PY
+)"
+}
+
 # files_run MODE NAME ROUND: one tar run of a files-* row, recorded in the
 # shape of fio's JSON (one I/O per file) so that the table reads both, and
 # its cost record; only the timed part counts.
 files_run() {
-	local mode=$1 name=$2 round=$3 dir side t0 ns io0
+	local mode=$1 name=$2 round=$3 dir side t0 ns io0 calls0
 	dir=$(mode_dir "$mode")/bench.$name
 	rm -rf "$dir" && mkdir -p "$dir"
 	if [ "$name" = files-unpack ]; then
 		side=write
-		io0=$(nfsd_io) t0=$(guest_ns)
+		calls0=$(nfs3_calls) io0=$(nfsd_io) t0=$(guest_ns)
 		tar -C "$dir" -xf "$WORK/bench-tree.tar" && sync
 	else
 		side=read
 		tar -C "$dir" -xf "$WORK/bench-tree.tar" && files_settle
 		drop_caches
-		io0=$(nfsd_io) t0=$(guest_ns)
+		calls0=$(nfs3_calls) io0=$(nfsd_io) t0=$(guest_ns)
 		tar -C "$dir" -cf - tree | wc -c >/dev/null
 	fi
 	ns=$(( $(guest_ns) - t0 ))
+	[ "$mode" = xfs ] || [ "$BENCH_NFS_VERS" != 3 ] ||
+		say_calls_per_file "$calls0" "$(nfs3_calls)"
 	echo "nfsd_bytes=$(( $(nfsd_io) - io0 )) lower_cached=0" >"$out/$mode.$name.$round.cost"
 	rm -rf "$dir" && files_settle
 	/usr/bin/python3 - "$side" "$BENCH_FILES" "$bench_tree_bytes" "$ns" <<'PY' \
