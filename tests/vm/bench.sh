@@ -46,10 +46,26 @@ files_settle() { sync; sleep 6; sync; }
 # nfs3_calls: the NFSv3 client's call count of each procedure, in order.
 nfs3_calls() { awk '/^proc3/ {for (i = 3; i <= NF; i++) printf "%s ", $i}' /proc/net/rpc/nfs; }
 
-# say_calls_per_file BEFORE AFTER: the NFSv3 calls made per file between
-# two nfs3_calls, by procedure (what a small file costs besides its bytes).
+# record_as_fio FILE SIDE IOS BYTES RUNTIME_NS: a run that is not fio's,
+# written as the part of fio's JSON that bench_table.py reads (SIDE is
+# read or write), so that every row is read alike.
+record_as_fio() {
+	/usr/bin/python3 - "$2" "$3" "$4" "$5" >"$1" <<'PY'
+import json, sys
+side, ios, size, ns = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+secs = ns / 1e9
+job = {"read": {"total_ios": 0}, "write": {"total_ios": 0}}
+job[side] = {"total_ios": ios, "io_bytes": size, "runtime": ns / 1e6,
+             "iops": ios / secs, "bw": size / 1024 / secs}
+print(json.dumps({"jobs": [job]}))
+PY
+}
+
+# say_calls_per_file LABEL BEFORE AFTER: the NFSv3 calls made per file
+# between two nfs3_calls, by procedure (what a small file costs besides
+# its bytes).
 say_calls_per_file() {
-	say "$mode $name round $round, NFSv3 calls per file: $(/usr/bin/python3 - "$1" "$2" "$BENCH_FILES" <<'PY'
+	say "$1, NFSv3 calls per file: $(/usr/bin/python3 - "$2" "$3" "$BENCH_FILES" <<'PY'
 import sys
 names = ("null getattr setattr lookup access readlink read write create mkdir symlink"
          " mknod remove rmdir rename link readdir readdirplus fsstat fsinfo pathconf"
@@ -61,9 +77,9 @@ PY
 )"
 }
 
-# files_run MODE NAME ROUND: one tar run of a files-* row, recorded in the
-# shape of fio's JSON (one I/O per file) so that the table reads both, and
-# its cost record; only the timed part counts.
+# files_run MODE NAME ROUND: one tar run of a files-* row, recorded as fio
+# would (one I/O per file), and its cost record; only the timed part
+# counts.
 files_run() {
 	local mode=$1 name=$2 round=$3 dir side t0 ns io0 calls0
 	dir=$(mode_dir "$mode")/bench.$name
@@ -81,19 +97,11 @@ files_run() {
 	fi
 	ns=$(( $(guest_ns) - t0 ))
 	[ "$mode" = xfs ] || [ "$BENCH_NFS_VERS" != 3 ] ||
-		say_calls_per_file "$calls0" "$(nfs3_calls)"
+		say_calls_per_file "$mode $name round $round" "$calls0" "$(nfs3_calls)"
 	echo "nfsd_bytes=$(( $(nfsd_io) - io0 )) lower_cached=0" >"$out/$mode.$name.$round.cost"
 	rm -rf "$dir" && files_settle
-	/usr/bin/python3 - "$side" "$BENCH_FILES" "$bench_tree_bytes" "$ns" <<'PY' \
-		>"$out/$mode.$name.$round.json"
-import json, sys
-side, files, size, ns = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-secs = ns / 1e9
-job = {"read": {"total_ios": 0}, "write": {"total_ios": 0}}
-job[side] = {"total_ios": files, "io_bytes": size, "runtime": ns / 1e6,
-             "iops": files / secs, "bw": size / 1024 / secs}
-print(json.dumps({"jobs": [job]}))
-PY
+	record_as_fio "$out/$mode.$name.$round.json" "$side" "$BENCH_FILES" \
+		"$bench_tree_bytes" "$ns"
 }
 
 # bench_run MODE NAME ROUND: one fio run, its JSON, and its cost record.

@@ -48,10 +48,10 @@ pg_stop() {
 		>/dev/null 2>&1 || true
 }
 
-# pgbench_run MODE NAME ROUND: one pgbench run, recorded in the shape of
-# fio's JSON (one I/O per transaction) so that the table reads it, and its
-# cost record. The rate is pgbench's own, over its run time without the
-# connections' start (guest time: under icount, instructions).
+# pgbench_run MODE NAME ROUND: one pgbench run, recorded as fio would (one
+# I/O per transaction, record_as_fio in bench.sh), and its cost record.
+# The rate is pgbench's own, over its run time without the connections'
+# start (guest time: under icount, instructions).
 pgbench_run() {
 	local mode=$1 name=$2 round=$3 io0 report tx tps
 	if [ -z "$PG_BIN" ]; then
@@ -68,14 +68,10 @@ pgbench_run() {
 	tx=$(awk '/^number of transactions actually processed:/ {print $6}' <<<"$report")
 	tps=$(awk '/^tps = .*without initial connection time/ {print $3}' <<<"$report")
 	[ -n "$tx" ] && [ -n "$tps" ] || { say "pgbench on $mode failed"; return 1; }
-	/usr/bin/python3 - "$tx" "$tps" <<'PY' >"$out/$mode.$name.$round.json"
-import json, sys
-tx, tps = int(sys.argv[1]), float(sys.argv[2])
-job = {"read": {"total_ios": 0},
-       "write": {"total_ios": tx, "io_bytes": tx, "runtime": tx / tps * 1000,
-                 "iops": tps, "bw": 0}}
-print(json.dumps({"jobs": [job]}))
-PY
+	# io_bytes is the transaction count: the table prints nfsd's bytes per
+	# transaction for this row.
+	record_as_fio "$out/$mode.$name.$round.json" write "$tx" "$tx" \
+		"$(awk -v tx="$tx" -v tps="$tps" 'BEGIN {printf "%.0f", tx / tps * 1e9}')"
 }
 
 # pg_cleanup: every mode's cluster, once the row is done.

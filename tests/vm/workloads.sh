@@ -30,8 +30,9 @@ BENCH_MODES=(xfs off c c-odirect on)
 [ -z "${BENCH_REF_ENGINE:-}" ] || BENCH_MODES+=(on-ref)
 ODIRECT_PARAM=/sys/module/nfs/parameters/localio_O_DIRECT_semantics
 
-# Per-file costs (the open through nfsd, the sub-alignment tail, the file
-# cache entry) dominate small files, which no fio row sees: the files-*
+# Per-file costs (the metadata calls every NFS mode sends to nfsd, the
+# sub-alignment tail, the open and the file cache entry) dominate small
+# files, which no fio row sees: the files-*
 # rows unpack BENCH_FILES files of t40's small-file tree with tar and
 # sync (files-unpack), or read an unpacked tree back cold with tar
 # (files-readback), and report files per guest second.
