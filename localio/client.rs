@@ -35,7 +35,7 @@ pub mod policy;
 #[path = "../workqueue/mod.rs"]
 pub mod workqueue;
 
-use clients::{Client, Clients, FileInUse, Handshakes, OpenFile};
+use clients::{Client, ClientCounters, Clients, FileInUse, Handshakes, OpenFile};
 use nfs::debugfs::{DebugfsFile, SeqFile, Show};
 use nfs::file::LowerFile;
 use nfs::local_io::{IoJob, IoSlot, LocalIo, LocalIoQueue, Op};
@@ -44,9 +44,7 @@ use nfs::request::{
     Accepted, ClientId, CommitRequest, Declined, Offer, OfferFacts, Pages, ReadRequest, Stable,
     Verifier, WriteRequest,
 };
-use policy::{
-    Counters, DeclineReason, QueueReason, ReleaseReason, Request, RequestKind, Submitter,
-};
+use policy::{DeclineReason, QueueReason, ReleaseReason, Request, RequestKind, Submitter};
 use workqueue::{TaskFlagsScope, Ticker};
 
 module! {
@@ -56,9 +54,6 @@ module! {
     description: "NFS LOCALIO provider for localio=on mounts (Rust)",
     license: "GPL",
 }
-
-/// Module-wide totals; each client's own are in [`Client::counters`].
-static COUNTERS: Counters = Counters::new();
 
 /// How often cached files are checked: idle ones are closed, and so are all
 /// of a server whose nfsd is shutting down, which waits for them.
@@ -89,7 +84,8 @@ impl kernel::Module for LocalioClient {
         // The queue and the clients exist before nfs.ko can offer the first
         // request.
         let io_queue = LocalIoQueue::new(c_str!("localio_rs_io"))?;
-        let clients = Arc::pin_init(Clients::new(&COUNTERS), GFP_KERNEL)?;
+        let totals = Arc::new(ClientCounters::per_cpu()?, GFP_KERNEL)?;
+        let clients = Arc::pin_init(Clients::new(totals), GFP_KERNEL)?;
         let reaper = Ticker::new(clients.clone(), REAP_INTERVAL_MS)?;
         let handshakes = Ticker::new_long(Arc::new(Handshakes(clients.clone()), GFP_KERNEL)?, 0)?;
         let localio = Arc::new(
@@ -156,10 +152,10 @@ impl IoJob for Job {
     fn done(io: Pin<KBox<LocalIo<Self>>>, result: isize, inline: bool) {
         let result = result as i64;
         let kind = io.job().kind();
-        COUNTERS.complete(kind, result);
-        COUNTERS.completion(inline);
-        io.job().client.counters.complete(kind, result);
-        io.job().client.counters.completion(inline);
+        io.job().client.count(|c| {
+            c.complete(kind, result);
+            c.completion(inline);
+        });
         let job = LocalIo::into_job(io);
         let lower = job.file.lower_file();
         let nfsd = job.file.nfsd();
@@ -221,10 +217,7 @@ impl Provider for Localio {
             Offer::Commit(_) => RequestKind::Commit,
         };
         let client = self.clients.get_or_add(offer.client());
-        COUNTERS.offer(kind);
-        if let Some(client) = &client {
-            client.counters.offer(kind);
-        }
+        self.clients.count(client.as_deref(), |c| c.offer(kind));
         let outcome = match &client {
             Some(client) => serve(offer, kind, &submitter, client, self),
             None => Err((offer.decline(), DeclineReason::NoMemory)),
@@ -232,10 +225,7 @@ impl Provider for Localio {
         let (answer, noted) = match outcome {
             Ok(accepted) => (Ok(accepted), Ok(())),
             Err((declined, reason)) => {
-                COUNTERS.decline(reason);
-                if let Some(client) = &client {
-                    client.counters.decline(reason);
-                }
+                self.clients.count(client.as_deref(), |c| c.decline(reason));
                 (Err(declined), Err(reason))
             }
         };
@@ -281,12 +271,13 @@ fn serve<'a>(
         return decline(offer, DeclineReason::Swap);
     }
     let mut missed = false;
-    let found = client.file_for(nfs_client, &offer.key(), || {
+    let key = offer.key();
+    let found = client.file_for(nfs_client, &key, || {
         missed = true;
         if submitter.reclaim {
             return Err(DeclineReason::Reclaim.into());
         }
-        OpenFile::open(&offer.opener())
+        OpenFile::open(&offer.opener(), &key)
     });
     // A miss may have cached a file or a refusal (the reaper must tick),
     // or found nfsd gone and asked for a handshake.
@@ -322,8 +313,7 @@ fn serve<'a>(
         return decline(offer, DeclineReason::NoMemory);
     };
     if served < count {
-        COUNTERS.split();
-        client.counters.split();
+        client.count(ClientCounters::split);
     }
     let (request, accepted, op, written) = match offer {
         Offer::Read(o) => {
@@ -374,8 +364,7 @@ fn serve<'a>(
         client: client.clone(),
     };
     let path = policy::submit_inline(submitter, job.file.lower_file().stack_depth());
-    COUNTERS.submission(path);
-    client.counters.submission(path);
+    client.count(|c| c.submission(path));
     LocalIo::start(slot.fill(job, op, pgbase, served), path.is_ok());
     Ok(accepted)
 }
@@ -384,7 +373,7 @@ impl Show for Localio {
     /// Module-wide totals, a `name value` line each, then one line per
     /// client: `client SERVER nfsvN name=value ...`.
     fn show(&self, w: &mut SeqFile<'_>) -> core::fmt::Result {
-        write_counters(w, &COUNTERS, "", ' ', "\n")?;
+        write_counters(w, self.clients.totals(), "", ' ', "\n")?;
         let (in_flight, peak) = nfs::local_io::in_flight();
         writeln!(w, "io_in_flight {in_flight}")?;
         writeln!(w, "io_in_flight_peak {peak}")?;
@@ -400,7 +389,7 @@ impl Show for Localio {
 
 fn write_counters(
     w: &mut impl Write,
-    c: &Counters,
+    c: &ClientCounters,
     start: &str,
     sep: char,
     end: &str,

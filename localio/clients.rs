@@ -47,16 +47,34 @@ use kernel::{
 };
 
 use crate::nfs::file::LowerFile;
+use crate::nfs::percpu::PerCpuCells;
+use crate::nfs::rcu::{self, RcuSlots, Retired};
 use crate::nfs::request::{ClientId, FileKey, NfsClient, Opener};
 use crate::nfs::shim::{Check, NfsdFile, OpenError};
 use crate::policy::{
     due, refusal_blocks, refusal_current, sweep_file, Counters, DeclineReason, DioAlignment,
-    FileAtTick, PathState, ReleaseReason, Reuse,
+    FileAtTick, PathState, ReleaseReason, Reuse, COUNTER_SLOTS,
 };
 use crate::workqueue::Tick;
 
+/// Counters as the module keeps them: a copy per CPU, so that requests on
+/// different CPUs write no line in common.
+pub(crate) type ClientCounters = Counters<PerCpuCells>;
+
+impl ClientCounters {
+    /// All at zero; may sleep.
+    pub(crate) fn per_cpu() -> Result<Self> {
+        Ok(Counters::with_cells(PerCpuCells::new(COUNTER_SLOTS)?))
+    }
+}
+
 /// Files kept per client at most; further ones serve their request only.
 const MAX_FILES_PER_CLIENT: usize = 256;
+/// Slots of a client's lock-free index of its open files: one per file it
+/// may keep (2 KiB a client), so that most find a slot of their own.
+const FILE_SLOTS: usize = MAX_FILES_PER_CLIENT;
+/// Slots of the lock-free index of clients: a host has few NFS servers.
+const CLIENT_SLOTS: usize = 16;
 
 fn now_ns() -> u64 {
     u64::try_from(Ktime::ktime_get().to_ns()).unwrap_or(0)
@@ -65,6 +83,8 @@ fn now_ns() -> u64 {
 /// A file opened through the nfsd shim, released when the last user lets
 /// go.
 pub(crate) struct OpenFile {
+    /// What it was opened for.
+    key: FileKey,
     nfsd: NfsdFile,
     dio: DioAlignment,
     /// Whether a request started or finished with the file since the
@@ -99,8 +119,8 @@ impl From<DeclineReason> for OpenFailure {
 }
 
 impl OpenFile {
-    /// Opens `opener`'s file through the shim.
-    pub(crate) fn open(opener: &Opener<'_>) -> Result<Arc<Self>, OpenFailure> {
+    /// Opens `opener`'s file, the one for `key`, through the shim.
+    pub(crate) fn open(opener: &Opener<'_>, key: &FileKey) -> Result<Arc<Self>, OpenFailure> {
         let failed = OpenFailure::from;
         let nfsd = match NfsdFile::open(opener) {
             Ok(nfsd) => nfsd,
@@ -124,6 +144,7 @@ impl OpenFile {
         };
         let (mem, offset) = nfsd.dio_alignment();
         let file = OpenFile {
+            key: *key,
             nfsd,
             dio: DioAlignment { mem, offset },
             referenced: AtomicBool::new(true),
@@ -273,12 +294,12 @@ struct FileTable {
 pub(crate) struct Client {
     id: ClientId,
     /// The module-wide counters, which count what `counters` does.
-    totals: &'static Counters,
+    totals: Arc<ClientCounters>,
     /// The server's name, for the log and statistics.
     server: CString,
     nfs_version: u32,
     /// Requests of this client, as the module-wide totals count them.
-    pub(crate) counters: Counters,
+    pub(crate) counters: ClientCounters,
     /// A handshake for the reaper to redo, with the reference on the
     /// client it needs (the reaper may run after the client's last mount
     /// has gone).
@@ -289,6 +310,10 @@ pub(crate) struct Client {
     path: AtomicU8,
     #[pin]
     table: SpinLock<FileTable>,
+    /// The open files of `table`, for lookups without its lock: each is an
+    /// `Entry::Open` of `table`, changed only under its lock (or just after
+    /// `table` let go of all of them).
+    index: RcuSlots<OpenFile, FILE_SLOTS>,
 }
 
 impl Client {
@@ -315,9 +340,9 @@ impl Client {
     }
 
     /// Counts in this client's counters and in the module's.
-    fn count(&self, f: impl Fn(&Counters)) {
+    pub(crate) fn count(&self, f: impl Fn(&ClientCounters)) {
         f(&self.counters);
-        f(self.totals);
+        f(&self.totals);
     }
 
     /// The opened file for a request of `nfs_client` with `key`: the
@@ -332,18 +357,22 @@ impl Client {
     ) -> Result<Arc<OpenFile>, DeclineReason> {
         let now = now_ns();
         let mut refusals = 0;
-        let cached = match self.table.lock().files.get(key) {
-            Some(Entry::Open { file, .. }) => Some(file.clone()),
-            Some(Entry::Refused { at, refusals: n }) => {
-                if refusal_blocks(*n, *at, now) {
-                    return Err(DeclineReason::RecentlyRefused);
+        let indexed = self.index.get(key.slot_hash(), |file| file.key == *key);
+        let cached = match indexed {
+            Some(file) => Some(file),
+            None => match self.table.lock().files.get(key) {
+                Some(Entry::Open { file, .. }) => Some(file.clone()),
+                Some(Entry::Refused { at, refusals: n }) => {
+                    if refusal_blocks(*n, *at, now) {
+                        return Err(DeclineReason::RecentlyRefused);
+                    }
+                    if refusal_current(*at, now) {
+                        refusals = *n;
+                    }
+                    None
                 }
-                if refusal_current(*at, now) {
-                    refusals = *n;
-                }
-                None
-            }
-            None => None,
+                None => None,
+            },
         };
         if let Some(file) = cached {
             // nfsd is shutting down and waits for this file: let go now,
@@ -401,24 +430,33 @@ impl Client {
         let Ok(node) = RBTreeNode::new(*key, entry, GFP_KERNEL) else {
             return false;
         };
-        let (kept, displaced) = {
+        let hash = key.slot_hash();
+        let (kept, displaced, retired) = {
             let mut table = self.table.lock();
             if table.len >= MAX_FILES_PER_CLIENT && table.files.get(key).is_none() {
-                (false, None)
+                (false, None, None)
             } else {
                 let displaced = table.files.insert(node).map(|n| n.to_key_value().1);
+                let retired = displaced
+                    .as_ref()
+                    .and_then(Entry::open_file)
+                    .and_then(|old| self.index.unpublish(hash, old));
                 match &displaced {
                     None => table.len += 1,
                     Some(old) if old.open_file().is_some() => table.open -= 1,
                     Some(_) => {}
                 }
                 table.open += opens;
-                (true, displaced)
+                if let Some(file) = table.files.get(key).and_then(Entry::open_file) {
+                    self.index.publish(hash, file);
+                }
+                (true, displaced, retired)
             }
         };
         // A racing request cached the same key first; this one wins.
         // Released outside the lock: closing may sleep.
         drop(displaced);
+        drop(retired);
         kept
     }
 
@@ -441,9 +479,10 @@ impl Client {
                 table.len -= 1;
                 table.open -= 1;
             }
-            removed
+            (removed, self.index.unpublish(key.slot_hash(), file))
         };
-        let forgot = removed.is_some();
+        let forgot = removed.0.is_some();
+        // Outside the lock: waiting for readers and closing may sleep.
         drop(removed);
         forgot
     }
@@ -457,6 +496,9 @@ impl Client {
         let Ok(mut gone) =
             KVec::<(Entry, Option<ReleaseReason>)>::with_capacity(entries, GFP_KERNEL)
         else {
+            return entries;
+        };
+        let Ok(mut retired) = KVec::<Retired<OpenFile>>::with_capacity(entries, GFP_KERNEL) else {
             return entries;
         };
         let left = {
@@ -477,8 +519,17 @@ impl Client {
                 let last = at.peek_next().is_none();
                 let (next, node) = at.remove_current();
                 cursor = if last { None } else { next };
+                let entry = node.to_key_value().1;
+                if let Some(r) = entry
+                    .open_file()
+                    .and_then(|f| self.index.unpublish(f.key.slot_hash(), f))
+                {
+                    // Within the capacity taken above: does not allocate
+                    // (and so cannot drop `r` here, under the lock).
+                    let _ = retired.push(r, GFP_NOWAIT);
+                }
                 // Within the capacity taken above: does not allocate.
-                let _ = gone.push((node.to_key_value().1, reason), GFP_NOWAIT);
+                let _ = gone.push((entry, reason), GFP_NOWAIT);
             }
             let opens = gone.iter().filter(|(_, reason)| reason.is_some()).count();
             table.len -= gone.len();
@@ -492,6 +543,7 @@ impl Client {
         }
         // Released outside the lock: closing may sleep.
         drop(gone);
+        rcu::release_all(retired);
         left
     }
 
@@ -525,8 +577,20 @@ impl Client {
             (core::mem::take(&mut table.files), opens)
         };
         self.count(|c| c.release(reason, opens as u64));
+        // Outside the lock, which the slots' memory may not be taken under.
+        // A request that finds a file in its slot meanwhile is one that
+        // came just before: it keeps its file until it is done.
+        let mut retired = KVec::new();
+        for file in files.values().filter_map(Entry::open_file) {
+            if let Some(r) = self.index.unpublish(file.key.slot_hash(), file) {
+                // Without memory, `push` drops `r`, which then waits for
+                // its readers alone.
+                let _ = retired.push(r, GFP_KERNEL);
+            }
+        }
         // Released outside the lock: closing may sleep.
         drop(files);
+        rcu::release_all(retired);
     }
 
     /// Records what a request's outcome shows about this client, and says
@@ -566,17 +630,21 @@ impl Client {
 pub(crate) struct Clients {
     #[pin]
     map: SpinLock<RBTree<ClientId, Arc<Client>>>,
+    /// The clients of `map`, for lookups without its lock; changed only
+    /// under it.
+    index: RcuSlots<Client, CLIENT_SLOTS>,
     /// Module-wide counters, which count what each client's do.
-    totals: &'static Counters,
+    totals: Arc<ClientCounters>,
     /// Reaper ticks so far.
     ticks: AtomicU64,
 }
 
 impl Clients {
     /// No clients yet; `totals` counts for all of them.
-    pub(crate) fn new(totals: &'static Counters) -> impl PinInit<Self> {
+    pub(crate) fn new(totals: Arc<ClientCounters>) -> impl PinInit<Self> {
         pin_init!(Self {
             map <- new_spinlock!(RBTree::new(), "localio_rs::Clients::map"),
+            index: RcuSlots::new(),
             totals,
             ticks: AtomicU64::new(0),
         })
@@ -585,18 +653,23 @@ impl Clients {
     /// The state of `nfs_client`, created on its first request.
     pub(crate) fn get_or_add(&self, nfs_client: &NfsClient) -> Option<Arc<Client>> {
         let id = nfs_client.id();
+        let hash = id.slot_hash();
+        if let Some(client) = self.index.get(hash, |client| client.id == id) {
+            return Some(client);
+        }
         if let Some(client) = self.map.lock().get(&id) {
             return Some(client.clone());
         }
         let name = nfs_client.server().to_str().unwrap_or("?");
         let server = CString::try_from_fmt(fmt!("{name}")).ok()?;
+        let counters = ClientCounters::per_cpu().ok()?;
         let client = Arc::pin_init(
             pin_init!(Client {
                 id,
-                totals: self.totals,
+                totals: self.totals.clone(),
                 server,
                 nfs_version: nfs_client.nfs_version(),
-                counters: Counters::new(),
+                counters,
                 probe <- new_spinlock!(None, "localio_rs::Client::probe"),
                 probe_asked_ns: AtomicU64::new(0),
                 path: AtomicU8::new(PathState::Unknown.code()),
@@ -604,6 +677,7 @@ impl Clients {
                     FileTable { files: RBTree::new(), len: 0, open: 0 },
                     "localio_rs::Client::table"
                 ),
+                index: RcuSlots::new(),
             }),
             GFP_KERNEL,
         )
@@ -614,14 +688,23 @@ impl Clients {
             return Some(raced.clone());
         }
         map.insert(node);
+        self.index.publish(hash, &client);
         Some(client)
     }
 
     /// Forgets the client `id` and lets go of its files now (requests in
     /// flight keep theirs until they finish).
     pub(crate) fn remove(&self, id: ClientId) {
-        let removed = self.map.lock().remove(&id);
-        // Released outside the lock: closing files may sleep.
+        let (removed, retired) = {
+            let mut map = self.map.lock();
+            let removed = map.remove(&id);
+            let retired = removed
+                .as_ref()
+                .and_then(|client| self.index.unpublish(id.slot_hash(), client));
+            (removed, retired)
+        };
+        // Outside the lock: waiting for readers and closing files may sleep.
+        drop(retired);
         if let Some(client) = removed {
             client.release_all(ReleaseReason::ClientGone);
         }
@@ -660,6 +743,19 @@ impl Clients {
     /// Redoes the handshakes clients asked for ([`Client::want_probe`]).
     fn run_probes(&self) {
         self.each_client_unlocked(Client::run_probe);
+    }
+
+    /// Counts in the module's counters and in `client`'s, if any.
+    pub(crate) fn count(&self, client: Option<&Client>, f: impl Fn(&ClientCounters)) {
+        match client {
+            Some(client) => client.count(f),
+            None => f(&self.totals),
+        }
+    }
+
+    /// The module-wide counters.
+    pub(crate) fn totals(&self) -> &ClientCounters {
+        &self.totals
     }
 
     /// Reaper ticks so far: they stop while no client caches anything.

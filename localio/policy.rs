@@ -611,212 +611,266 @@ pub fn due(last: u64, now: u64, interval: u64) -> bool {
     last == 0 || now.saturating_sub(last) >= interval
 }
 
+/// Where a hash of `bytes` puts it among a small table's slots: a word at
+/// a time, multiplied and folded so that keys differing in any byte (file
+/// handles differ mostly in their last words) land apart.
+pub fn slot_hash(bytes: &[u8]) -> u64 {
+    const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h = bytes.len() as u64;
+    for chunk in bytes.chunks(8) {
+        let mut word = [0u8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        h = (h ^ u64::from_le_bytes(word)).wrapping_mul(MIX);
+        h ^= h >> 29;
+    }
+    h ^ (h >> 32)
+}
+
 const KINDS: usize = RequestKind::ALL.len();
 const REASONS: usize = DeclineReason::ALL.len();
 const RELEASES: usize = ReleaseReason::ALL.len();
 const QUEUE_REASONS: usize = QueueReason::ALL.len();
+
+/// Where [`Counters`] keep their values: [`COUNTER_SLOTS`] cells of `u64`
+/// that are only ever added to.
+///
+/// The module keeps a cell per CPU (`nfs/percpu.rs`), so that a request
+/// writes only lines of its own CPU and the sum is paid by the reader of
+/// the statistics; host tests keep them in atomics ([`AtomicCells`]).
+pub trait CounterCells {
+    /// Adds `n` to cell `slot` (`slot < COUNTER_SLOTS`).
+    fn add(&self, slot: usize, n: u64);
+    /// What cell `slot` has been added so far.
+    fn read(&self, slot: usize) -> u64;
+}
+
+/// One shared atomic per counter: what a single-CPU user (and the host
+/// tests) needs, and what every CPU would write under load.
+pub struct AtomicCells([AtomicU64; COUNTER_SLOTS]);
+
+impl AtomicCells {
+    /// All cells at zero.
+    pub const fn new() -> Self {
+        Self([const { AtomicU64::new(0) }; COUNTER_SLOTS])
+    }
+}
+
+impl Default for AtomicCells {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CounterCells for AtomicCells {
+    fn add(&self, slot: usize, n: u64) {
+        self.0[slot].fetch_add(n, Ordering::Relaxed);
+    }
+
+    fn read(&self, slot: usize) -> u64 {
+        self.0[slot].load(Ordering::Relaxed)
+    }
+}
+
+// Where each counter lives among the cells, arrays by index.
+const OFFERED: usize = 0;
+const SERVED: usize = OFFERED + KINDS;
+const SERVED_BYTES: usize = SERVED + KINDS;
+const ERRORS: usize = SERVED_BYTES + KINDS;
+const DECLINED: usize = ERRORS + KINDS;
+const FILE_OPENS: usize = DECLINED + REASONS;
+const FILE_REUSES: usize = FILE_OPENS + 1;
+const FILE_REOPENS: usize = FILE_REUSES + 1;
+const RELEASED: usize = FILE_REOPENS + 1;
+const SPLIT: usize = RELEASED + RELEASES;
+const HANDSHAKES: usize = SPLIT + 1;
+const COMPLETED_INLINE: usize = HANDSHAKES + 1;
+const COMPLETED_ASYNC: usize = COMPLETED_INLINE + 1;
+const SUBMITTED_INLINE: usize = COMPLETED_ASYNC + 1;
+const QUEUED: usize = SUBMITTED_INLINE + 1;
+
+/// Cells a [`Counters`] needs.
+pub const COUNTER_SLOTS: usize = QUEUED + QUEUE_REASONS;
 
 /// Request accounting, updated concurrently from every offer and
 /// completion.
 ///
 /// Counters only grow; readers see each counter's own latest value, not a
 /// consistent snapshot across counters.
-pub struct Counters {
-    offered: [AtomicU64; KINDS],
-    served: [AtomicU64; KINDS],
-    served_bytes: [AtomicU64; KINDS],
-    errors: [AtomicU64; KINDS],
-    declined: [AtomicU64; REASONS],
-    file_opens: AtomicU64,
-    file_reuses: AtomicU64,
-    file_reopens: AtomicU64,
-    released: [AtomicU64; RELEASES],
-    split: AtomicU64,
-    handshakes: AtomicU64,
-    completed_inline: AtomicU64,
-    completed_async: AtomicU64,
-    submitted_inline: AtomicU64,
-    queued: [AtomicU64; QUEUE_REASONS],
+pub struct Counters<C = AtomicCells> {
+    cells: C,
 }
 
-impl Counters {
-    /// All counters at zero.
+impl Counters<AtomicCells> {
+    /// All counters at zero, in atomics.
     pub const fn new() -> Self {
-        Self {
-            offered: [const { AtomicU64::new(0) }; KINDS],
-            served: [const { AtomicU64::new(0) }; KINDS],
-            served_bytes: [const { AtomicU64::new(0) }; KINDS],
-            errors: [const { AtomicU64::new(0) }; KINDS],
-            declined: [const { AtomicU64::new(0) }; REASONS],
-            file_opens: AtomicU64::new(0),
-            file_reuses: AtomicU64::new(0),
-            file_reopens: AtomicU64::new(0),
-            released: [const { AtomicU64::new(0) }; RELEASES],
-            split: AtomicU64::new(0),
-            handshakes: AtomicU64::new(0),
-            completed_inline: AtomicU64::new(0),
-            completed_async: AtomicU64::new(0),
-            submitted_inline: AtomicU64::new(0),
-            queued: [const { AtomicU64::new(0) }; QUEUE_REASONS],
-        }
+        Self::with_cells(AtomicCells::new())
+    }
+}
+
+impl Default for Counters<AtomicCells> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<C: CounterCells> Counters<C> {
+    /// Counters kept in `cells`, which start at zero.
+    pub const fn with_cells(cells: C) -> Self {
+        Self { cells }
+    }
+
+    fn bump(&self, slot: usize) {
+        self.cells.add(slot, 1);
+    }
+
+    fn get(&self, slot: usize) -> u64 {
+        self.cells.read(slot)
     }
 
     /// Accounts one LOCALIO handshake redone.
     pub fn handshake(&self) {
-        self.handshakes.fetch_add(1, Ordering::Relaxed);
+        self.bump(HANDSHAKES);
     }
 
     /// LOCALIO handshakes redone so far.
     pub fn handshakes(&self) -> u64 {
-        self.handshakes.load(Ordering::Relaxed)
+        self.get(HANDSHAKES)
     }
 
     /// Accounts `files` cached files let go for `reason`.
     pub fn release(&self, reason: ReleaseReason, files: u64) {
-        self.released[reason.index()].fetch_add(files, Ordering::Relaxed);
+        self.cells.add(RELEASED + reason.index(), files);
     }
 
     /// Cached files let go so far for `reason`.
     pub fn released(&self, reason: ReleaseReason) -> u64 {
-        self.released[reason.index()].load(Ordering::Relaxed)
+        self.get(RELEASED + reason.index())
     }
 
     /// Accounts one READ or WRITE served locally in part: its aligned
     /// body here, the rest sent to nfsd.
     pub fn split(&self) {
-        self.split.fetch_add(1, Ordering::Relaxed);
+        self.bump(SPLIT);
     }
 
     /// Requests served locally in part so far.
     pub fn splits(&self) -> u64 {
-        self.split.load(Ordering::Relaxed)
+        self.get(SPLIT)
     }
 
     /// Accounts one cached file let go because what nfsd's open rested on
     /// changed (it is then opened again, and that open counted as such).
     pub fn file_reopen(&self) {
-        self.file_reopens.fetch_add(1, Ordering::Relaxed);
+        self.bump(FILE_REOPENS);
     }
 
     /// Cached files let go so far because nfsd had to decide again.
     pub fn file_reopens(&self) -> u64 {
-        self.file_reopens.load(Ordering::Relaxed)
+        self.get(FILE_REOPENS)
     }
 
     /// Accounts one file opened through nfsd for a request.
     pub fn file_open(&self) {
-        self.file_opens.fetch_add(1, Ordering::Relaxed);
+        self.bump(FILE_OPENS);
     }
 
     /// Accounts one request served by a file opened for an earlier one.
     pub fn file_reuse(&self) {
-        self.file_reuses.fetch_add(1, Ordering::Relaxed);
+        self.bump(FILE_REUSES);
     }
 
     /// Files opened through nfsd so far.
     pub fn file_opens(&self) -> u64 {
-        self.file_opens.load(Ordering::Relaxed)
+        self.get(FILE_OPENS)
     }
 
     /// Requests that reused an already opened file so far.
     pub fn file_reuses(&self) -> u64 {
-        self.file_reuses.load(Ordering::Relaxed)
+        self.get(FILE_REUSES)
     }
 
     /// Accounts one offered request.
     pub fn offer(&self, kind: RequestKind) {
-        self.offered[kind.index()].fetch_add(1, Ordering::Relaxed);
+        self.bump(OFFERED + kind.index());
     }
 
     /// Accounts one request sent back to RPC.
     pub fn decline(&self, reason: DeclineReason) {
-        self.declined[reason.index()].fetch_add(1, Ordering::Relaxed);
+        self.bump(DECLINED + reason.index());
     }
 
     /// Accounts one request completed locally with `result` (bytes moved,
     /// or a negative errno).
     pub fn complete(&self, kind: RequestKind, result: i64) {
         let i = kind.index();
-        self.served[i].fetch_add(1, Ordering::Relaxed);
+        self.bump(SERVED + i);
         match u64::try_from(result) {
-            Ok(bytes) => {
-                self.served_bytes[i].fetch_add(bytes, Ordering::Relaxed);
-            }
-            Err(_) => {
-                self.errors[i].fetch_add(1, Ordering::Relaxed);
-            }
+            Ok(bytes) => self.cells.add(SERVED_BYTES + i, bytes),
+            Err(_) => self.bump(ERRORS + i),
         }
     }
 
     /// Accounts how a local I/O completed: `inline`, within its submission
     /// (and always for a COMMIT's sync), or later through `ki_complete`.
     pub fn completion(&self, inline: bool) {
-        let counter = if inline {
-            &self.completed_inline
+        self.bump(if inline {
+            COMPLETED_INLINE
         } else {
-            &self.completed_async
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+            COMPLETED_ASYNC
+        });
     }
 
     /// Local I/Os completed within their submission.
     pub fn completed_inline(&self) -> u64 {
-        self.completed_inline.load(Ordering::Relaxed)
+        self.get(COMPLETED_INLINE)
     }
 
     /// Local I/Os completed later, through `ki_complete`.
     pub fn completed_async(&self) -> u64 {
-        self.completed_async.load(Ordering::Relaxed)
+        self.get(COMPLETED_ASYNC)
     }
 
     /// Accounts where a taken request's I/O was submitted: `Ok` by the
     /// offering task itself, or on the queue, and why.
     pub fn submission(&self, path: Result<(), QueueReason>) {
-        let counter = match path {
-            Ok(()) => &self.submitted_inline,
-            Err(reason) => &self.queued[reason.index()],
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        self.bump(match path {
+            Ok(()) => SUBMITTED_INLINE,
+            Err(reason) => QUEUED + reason.index(),
+        });
     }
 
     /// I/Os submitted by the task that offered them.
     pub fn submitted_inline(&self) -> u64 {
-        self.submitted_inline.load(Ordering::Relaxed)
+        self.get(SUBMITTED_INLINE)
     }
 
     /// I/Os handed to the queue for `reason`.
     pub fn queued(&self, reason: QueueReason) -> u64 {
-        self.queued[reason.index()].load(Ordering::Relaxed)
+        self.get(QUEUED + reason.index())
     }
 
     /// Requests of `kind` offered so far.
     pub fn offered(&self, kind: RequestKind) -> u64 {
-        self.offered[kind.index()].load(Ordering::Relaxed)
+        self.get(OFFERED + kind.index())
     }
 
     /// Requests of `kind` completed locally so far.
     pub fn served(&self, kind: RequestKind) -> u64 {
-        self.served[kind.index()].load(Ordering::Relaxed)
+        self.get(SERVED + kind.index())
     }
 
     /// Bytes moved by requests of `kind` completed locally.
     pub fn served_bytes(&self, kind: RequestKind) -> u64 {
-        self.served_bytes[kind.index()].load(Ordering::Relaxed)
+        self.get(SERVED_BYTES + kind.index())
     }
 
     /// Local completions of `kind` that failed.
     pub fn errors(&self, kind: RequestKind) -> u64 {
-        self.errors[kind.index()].load(Ordering::Relaxed)
+        self.get(ERRORS + kind.index())
     }
 
     /// Requests declined for `reason` so far.
     pub fn declined(&self, reason: DeclineReason) -> u64 {
-        self.declined[reason.index()].load(Ordering::Relaxed)
-    }
-}
-
-impl Default for Counters {
-    fn default() -> Self {
-        Self::new()
+        self.get(DECLINED + reason.index())
     }
 }

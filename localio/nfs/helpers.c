@@ -8,6 +8,9 @@
 #include <linux/hardirq.h>
 #include <linux/irqflags.h>
 #include <linux/nfs_fs.h>
+#include <linux/overflow.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/workqueue.h>
 
 #include "helpers.h"
@@ -60,4 +63,35 @@ void localio_rs_nfs_client_get(struct nfs_client *clp)
 bool localio_rs_may_block(void)
 {
 	return in_task() && !irqs_disabled();
+}
+
+void localio_rs_rcu_read_lock(void)
+{
+	rcu_read_lock();
+}
+
+void localio_rs_rcu_read_unlock(void)
+{
+	rcu_read_unlock();
+}
+
+u64 __percpu *localio_rs_alloc_percpu_u64(size_t n)
+{
+	return __alloc_percpu_gfp(array_size(n, sizeof(u64)), sizeof(u64), GFP_KERNEL);
+}
+
+void localio_rs_this_cpu_add_u64(u64 __percpu *cells, size_t i, u64 n)
+{
+	this_cpu_add(cells[i], n);
+}
+
+/* for_each_possible_cpu() and per_cpu_ptr() are macros: the sum is here. */
+u64 localio_rs_sum_percpu_u64(const u64 __percpu *cells, size_t i)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(*per_cpu_ptr(&cells[i], cpu));
+	return sum;
 }

@@ -21,3 +21,8 @@ void localio_rs_init_delayed_work(struct delayed_work *dwork,
 				  void (*func)(struct work_struct *work));
 void localio_rs_nfs_client_get(struct nfs_client *clp);
 bool localio_rs_may_block(void);
+void localio_rs_rcu_read_lock(void);
+void localio_rs_rcu_read_unlock(void);
+u64 __percpu *localio_rs_alloc_percpu_u64(size_t n);
+void localio_rs_this_cpu_add_u64(u64 __percpu *cells, size_t i, u64 n);
+u64 localio_rs_sum_percpu_u64(const u64 __percpu *cells, size_t i);

@@ -2,10 +2,10 @@
 
 //! The client's abstractions over C: nfs.ko's provider hooks and request
 //! structures, the lower filesystem's direct I/O, credentials, the nfsd
-//! shim, debugfs. Shaped as a future `kernel::nfs` would be: each file one
-//! concept, each type documenting its invariants, and every `unsafe` of
-//! the client module here (or in `../../workqueue/`), so the logic in
-//! `client.rs`, `clients.rs` and `policy.rs` is safe Rust.
+//! shim, debugfs, per-CPU counters, RCU slots. Shaped as a future
+//! `kernel::nfs` would be: each file one concept, each type documenting
+//! its invariants, and every `unsafe` of the client module here (or in
+//! `../../workqueue/`), so the logic in `client.rs`, `clients.rs` and `policy.rs` is safe Rust.
 
 pub(crate) mod bindings;
 pub(crate) mod cred;
@@ -13,7 +13,9 @@ pub(crate) mod debugfs;
 pub(crate) mod file;
 pub(crate) mod local_io;
 pub(crate) mod module_ref;
+pub(crate) mod percpu;
 pub(crate) mod provider;
+pub(crate) mod rcu;
 pub(crate) mod request;
 pub(crate) mod shim;
 #[path = "../../shim_api/mod.rs"]

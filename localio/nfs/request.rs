@@ -12,6 +12,7 @@
 
 use super::bindings as b;
 use super::file::LowerFile;
+use crate::policy::slot_hash;
 use core::ffi::{c_int, CStr};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
@@ -37,6 +38,15 @@ pub(crate) struct FileKey {
     mode: u32,
     fh_len: u32,
     fh: [u8; FH_MAX],
+}
+
+impl FileKey {
+    /// Where the key goes among a client's [`RcuSlots`](super::rcu::RcuSlots).
+    pub(crate) fn slot_hash(&self) -> u64 {
+        let len = (self.fh_len as usize).min(FH_MAX);
+        let who = (self.cred as u64) ^ (u64::from(self.mode) << 1);
+        slot_hash(&self.fh[..len]) ^ slot_hash(&who.to_ne_bytes()).rotate_left(17)
+    }
 }
 
 /// An `nfs_client` as seen from inside a provider hook, or held past it
@@ -81,6 +91,11 @@ impl ClientId {
 
     /// The lowest identity.
     pub(crate) const MIN: ClientId = ClientId(0);
+
+    /// Where the client goes among [`RcuSlots`](super::rcu::RcuSlots).
+    pub(crate) fn slot_hash(self) -> u64 {
+        slot_hash(&self.0.to_ne_bytes())
+    }
 
     /// # Safety
     ///

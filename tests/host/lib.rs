@@ -206,6 +206,100 @@ mod tests {
     }
 
     #[test]
+    fn every_counter_has_a_cell_of_its_own() {
+        // The i-th counter is bumped i + 1 times: a shared or misplaced
+        // cell shows as a wrong count in one of them.
+        type Bump = Box<dyn Fn(&Counters)>;
+        type Read = Box<dyn Fn(&Counters) -> u64>;
+        let mut counters: Vec<(Bump, Read)> = Vec::new();
+        for kind in RequestKind::ALL {
+            counters.push((
+                Box::new(move |c| c.offer(kind)),
+                Box::new(move |c| c.offered(kind)),
+            ));
+        }
+        for reason in DeclineReason::ALL {
+            counters.push((
+                Box::new(move |c| c.decline(reason)),
+                Box::new(move |c| c.declined(reason)),
+            ));
+        }
+        for reason in ReleaseReason::ALL {
+            counters.push((
+                Box::new(move |c| c.release(reason, 1)),
+                Box::new(move |c| c.released(reason)),
+            ));
+        }
+        for reason in QueueReason::ALL {
+            counters.push((
+                Box::new(move |c| c.submission(Err(reason))),
+                Box::new(move |c| c.queued(reason)),
+            ));
+        }
+        counters.push((
+            Box::new(|c| c.submission(Ok(()))),
+            Box::new(|c| c.submitted_inline()),
+        ));
+        counters.push((Box::new(|c| c.file_open()), Box::new(|c| c.file_opens())));
+        counters.push((Box::new(|c| c.file_reuse()), Box::new(|c| c.file_reuses())));
+        counters.push((
+            Box::new(|c| c.file_reopen()),
+            Box::new(|c| c.file_reopens()),
+        ));
+        counters.push((Box::new(|c| c.split()), Box::new(|c| c.splits())));
+        counters.push((Box::new(|c| c.handshake()), Box::new(|c| c.handshakes())));
+        counters.push((
+            Box::new(|c| c.completion(true)),
+            Box::new(|c| c.completed_inline()),
+        ));
+        counters.push((
+            Box::new(|c| c.completion(false)),
+            Box::new(|c| c.completed_async()),
+        ));
+        // Served, bytes and errors per kind: three cells each, below.
+        assert_eq!(counters.len() + 3 * RequestKind::ALL.len(), COUNTER_SLOTS);
+
+        let c = Counters::new();
+        for (i, (bump, _)) in counters.iter().enumerate() {
+            (0..=i).for_each(|_| bump(&c));
+        }
+        for (k, kind) in RequestKind::ALL.into_iter().enumerate() {
+            (0..=k).for_each(|_| c.complete(kind, 1000));
+            (0..2 * (k + 1)).for_each(|_| c.complete(kind, -(EIO as i64)));
+        }
+        for (i, (_, read)) in counters.iter().enumerate() {
+            assert_eq!(read(&c), i as u64 + 1, "counter {i}");
+        }
+        for (k, kind) in RequestKind::ALL.into_iter().enumerate() {
+            let k = k as u64 + 1;
+            assert_eq!(c.served(kind), 3 * k, "{kind:?}");
+            assert_eq!(c.served_bytes(kind), 1000 * k, "{kind:?}");
+            assert_eq!(c.errors(kind), 2 * k, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn slot_hash_spreads_file_handles() {
+        // XFS-like handles: a common prefix (fsid), inode numbers that
+        // differ in a few low bits, generation numbers.
+        let mut used = [false; 256];
+        for ino in 0..256u64 {
+            let mut fh = [0u8; 28];
+            fh[..4].copy_from_slice(&[1, 0, 6, 1]);
+            fh[4..12].copy_from_slice(&0x1234_5678_9abc_def0u64.to_le_bytes());
+            fh[12..20].copy_from_slice(&(128 + 64 * ino).to_le_bytes());
+            fh[20..24].copy_from_slice(&7u32.to_le_bytes());
+            used[(slot_hash(&fh) % 256) as usize] = true;
+        }
+        // Random placement fills about 63% of the slots.
+        let used = used.iter().filter(|u| **u).count();
+        assert!(used >= 140, "{used} of 256 slots used");
+        // Same bytes, same slot; a length change alone moves it.
+        assert_eq!(slot_hash(b"abc"), slot_hash(b"abc"));
+        assert_ne!(slot_hash(b"abc"), slot_hash(b"abc\0"));
+    }
+
+    #[test]
     fn commit_range_covers_what_was_asked() {
         assert_eq!(commit_range(0, 0), (0, i64::MAX as u64));
         assert_eq!(commit_range(4096, 0), (4096, i64::MAX as u64));
