@@ -357,7 +357,7 @@ impl Client {
     ) -> Result<Arc<OpenFile>, DeclineReason> {
         let now = now_ns();
         let mut refusals = 0;
-        let indexed = self.index.get(key.slot_hash(), |file| file.key == *key);
+        let indexed = self.index.get(key.slot_hash(), |file| file.key.same(key));
         let cached = match indexed {
             Some(file) => Some(file),
             None => match self.table.lock().files.get(key) {

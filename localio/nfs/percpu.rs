@@ -2,8 +2,9 @@
 
 //! Counter cells kept per CPU, for [`Counters`](crate::policy::Counters).
 //!
-//! A request adds to its own CPU's copy with `this_cpu_add()` (one
-//! instruction on x86, no lock prefix, no line shared with another CPU);
+//! A request adds to its own CPU's copy as `this_cpu_add()` does (on x86-64
+//! one `add` with a `%gs:` operand, inline: no lock prefix, no call, no line
+//! shared with another CPU);
 //! the reader of the statistics sums every possible CPU's copy. 6.12's
 //! kernel crate has no per-CPU type, so this is the one place that holds
 //! a `__percpu` pointer.
@@ -47,10 +48,34 @@ impl PerCpuCells {
 
 impl CounterCells for PerCpuCells {
     fn add(&self, slot: usize, n: u64) {
-        if slot < self.slots {
-            // SAFETY: `slot` is within the allocation (type invariant).
-            unsafe { b::localio_rs_this_cpu_add_u64(self.cells.as_ptr(), slot, n) };
+        if slot >= self.slots {
+            return;
         }
+        #[cfg(target_arch = "x86_64")]
+        {
+            // A per-CPU address, not a pointer: never dereferenced as one.
+            let cell = self.cells.as_ptr().wrapping_add(slot);
+            // SAFETY: `cell` is cell `slot` of the allocation (type
+            // invariant, bound checked above). On x86-64 every CPU's copy
+            // of a per-CPU address is at `%gs:` plus it, and one `add` to
+            // it is what `this_cpu_add()` emits there (arch/x86's
+            // `percpu_add_op`): a single instruction, so neither preemption
+            // nor an interrupt on this CPU can split it. Inline because a
+            // call to the C helper costs more than the add.
+            unsafe {
+                core::arch::asm!(
+                    "add qword ptr gs:[{cell}], {n}",
+                    cell = in(reg) cell,
+                    n = in(reg) n,
+                    options(nostack),
+                )
+            };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        // SAFETY: `slot` is within the allocation (type invariant).
+        unsafe {
+            b::localio_rs_this_cpu_add_u64(self.cells.as_ptr(), slot, n)
+        };
     }
 
     fn read(&self, slot: usize) -> u64 {

@@ -41,6 +41,16 @@ pub(crate) struct FileKey {
 }
 
 impl FileKey {
+    /// Whether `other` is the same key: as `==`, but reading only the
+    /// handle's own bytes (the rest of `fh` is zero in both).
+    pub(crate) fn same(&self, other: &FileKey) -> bool {
+        let len = (self.fh_len as usize).min(FH_MAX);
+        self.cred == other.cred
+            && self.mode == other.mode
+            && self.fh_len == other.fh_len
+            && self.fh[..len] == other.fh[..len]
+    }
+
     /// Where the key goes among a client's [`RcuSlots`](super::rcu::RcuSlots).
     pub(crate) fn slot_hash(&self) -> u64 {
         let len = (self.fh_len as usize).min(FH_MAX);
