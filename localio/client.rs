@@ -371,7 +371,8 @@ fn serve<'a>(
 
 impl Show for Localio {
     /// Module-wide totals, a `name value` line each, then one line per
-    /// client: `client SERVER nfsvN name=value ...`.
+    /// client: `client SERVER nfsvN name=value ...` (`nfsv3-ds` for a pNFS
+    /// data server's client).
     fn show(&self, w: &mut SeqFile<'_>) -> core::fmt::Result {
         write_counters(w, self.clients.totals(), "", ' ', "\n")?;
         let (in_flight, peak) = nfs::local_io::in_flight();
@@ -380,7 +381,8 @@ impl Show for Localio {
         writeln!(w, "reaper_ticks {}", self.clients.ticks())?;
         self.clients.for_each(|client| {
             let (server, version) = client.server();
-            write!(w, "client {server} nfsv{version}")?;
+            let role = if client.data_server() { "-ds" } else { "" };
+            write!(w, "client {server} nfsv{version}{role}")?;
             write_counters(w, &client.counters, " ", '=', "")?;
             writeln!(w, " open_files={}", client.open_files())
         })

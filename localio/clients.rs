@@ -298,6 +298,8 @@ pub(crate) struct Client {
     /// The server's name, for the log and statistics.
     server: CString,
     nfs_version: u32,
+    /// A pNFS data server's client, which serves layouts' I/O only.
+    data_server: bool,
     /// Requests of this client, as the module-wide totals count them.
     pub(crate) counters: ClientCounters,
     /// A handshake for the reaper to redo, with the reference on the
@@ -608,8 +610,9 @@ impl Client {
         }
         let (server, version) = self.server();
         let onoff = if state.is_local() { "on" } else { "off" };
+        let role = if self.data_server { " data server" } else { "" };
         pr_info!(
-            "LOCALIO {onoff} for server {server} (NFSv{version}): {}\n",
+            "LOCALIO {onoff} for server {server} (NFSv{version}{role}): {}\n",
             state.why()
         );
     }
@@ -617,6 +620,11 @@ impl Client {
     /// The server's name and the NFS version, for the log and statistics.
     pub(crate) fn server(&self) -> (&CStr, u32) {
         (&self.server, self.nfs_version)
+    }
+
+    /// Whether this is a pNFS data server's client.
+    pub(crate) fn data_server(&self) -> bool {
+        self.data_server
     }
 
     /// Files this client holds open now.
@@ -669,6 +677,7 @@ impl Clients {
                 totals: self.totals.clone(),
                 server,
                 nfs_version: nfs_client.nfs_version(),
+                data_server: nfs_client.is_data_server(),
                 counters,
                 probe <- new_spinlock!(None, "localio_rs::Client::probe"),
                 probe_asked_ns: AtomicU64::new(0),

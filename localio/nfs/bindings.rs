@@ -52,9 +52,13 @@ mod layout {
     static_assert!(field(|s: &nfs_server| &s.nfs_client) == size_of::<*mut nfs_client>());
     static_assert!(field(|c: &nfs_open_context| &c.mode) == size_of::<u32>());
     static_assert!(NFS_CS_LOCAL_IO < usize::BITS);
+    static_assert!(NFS_CS_DS < usize::BITS);
 
     // A READ or WRITE.
     static_assert!(field(|h: &nfs_pgio_header| &h.rw_mode) == size_of::<u32>());
+    static_assert!(field(|h: &nfs_pgio_header| &h.ds_clp) == size_of::<*mut nfs_client>());
+    static_assert!(field(|h: &nfs_pgio_header| &h.ds_cred) == size_of::<*const cred>());
+    static_assert!(field(|c: &nfs_commit_data| &c.ds_clp) == size_of::<*mut nfs_client>());
     static_assert!(field(|h: &nfs_pgio_header| &h.cred) == size_of::<*const cred>());
     static_assert!(field(|h: &nfs_pgio_header| &h.inode) == size_of::<*mut inode>());
     static_assert!(field(|h: &nfs_pgio_header| &h.task.tk_status) == size_of::<i32>());

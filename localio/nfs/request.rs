@@ -167,6 +167,14 @@ impl NfsClient {
         flags & (1 << b::NFS_CS_LOCAL_IO) != 0
     }
 
+    /// Whether the client is a pNFS data server's (`NFS_CS_DS`), which only
+    /// a layout's I/O uses.
+    pub(crate) fn is_data_server(&self) -> bool {
+        // SAFETY: As in `handshake_found_local`.
+        let flags = unsafe { core::ptr::addr_of!((*self.as_raw()).cl_flags).read_volatile() };
+        flags & (1 << b::NFS_CS_DS) != 0
+    }
+
     /// Whether LOCALIO is on for this client: handshake done and not turned
     /// off since.
     pub(crate) fn localio_enabled(&self) -> bool {
@@ -399,8 +407,15 @@ impl<'a, D: Direction> PgioOffer<'a, D> {
         unsafe { self.hdr.as_ref() }
     }
 
-    /// The client the request is for.
+    /// The client the request is for: the mount's, or for pNFS the data
+    /// server's.
     pub(crate) fn client(&self) -> &'a NfsClient {
+        let ds = self.hdr().ds_clp;
+        if !ds.is_null() {
+            // SAFETY: The header holds a reference on its data server's
+            // client until it completes.
+            return unsafe { NfsClient::from_raw(ds) };
+        }
         // SAFETY: The request's inode is an NFS inode, whose superblock's
         // `s_fs_info` is its `nfs_server`; the client outlives the request.
         unsafe {
@@ -411,7 +426,33 @@ impl<'a, D: Direction> PgioOffer<'a, D> {
         }
     }
 
+    /// Whether the request is for a pNFS data server.
+    pub(crate) fn is_data_server(&self) -> bool {
+        !self.hdr().ds_clp.is_null()
+    }
+
+    /// The credentials the RPC would carry: the caller's, or for a data
+    /// server the layout's (nfs.ko holds them for the request).
+    fn cred(&self) -> *const b::cred {
+        let hdr = self.hdr();
+        if hdr.ds_clp.is_null() || hdr.ds_cred.is_null() {
+            hdr.cred
+        } else {
+            hdr.ds_cred
+        }
+    }
+
     fn mode(&self) -> u32 {
+        // A data server is opened as the layout driver would open it: for
+        // what the request does, which is what the layout's credential is
+        // good for (nfsd gives a read layout no write permission).
+        if self.is_data_server() {
+            return if self.hdr().rw_mode & b::LOCALIO_RS_FMODE_WRITE != 0 {
+                OPEN_MODES
+            } else {
+                b::LOCALIO_RS_FMODE_READ
+            };
+        }
         // SAFETY: An offered READ/WRITE has its open context set.
         unsafe { (*self.hdr().args.context).mode & OPEN_MODES }
     }
@@ -425,7 +466,7 @@ impl<'a, D: Direction> PgioOffer<'a, D> {
     /// Which file the request needs.
     pub(crate) fn key(&self) -> FileKey {
         // SAFETY: An offered request's filehandle is valid.
-        unsafe { file_key(self.hdr().cred, self.mode(), self.hdr().args.fh) }
+        unsafe { file_key(self.cred(), self.mode(), self.hdr().args.fh) }
     }
 
     /// Whether the request is swap I/O (the file is an active swap file).
@@ -444,7 +485,7 @@ impl<'a, D: Direction> PgioOffer<'a, D> {
     pub(crate) fn opener(&self) -> Opener<'a> {
         Opener {
             client: self.client(),
-            cred: self.hdr().cred,
+            cred: self.cred(),
             fh: self.hdr().args.fh,
             mode: self.mode(),
         }
@@ -531,8 +572,15 @@ impl<'a> CommitOffer<'a> {
         unsafe { self.data.as_ref() }
     }
 
-    /// The client the request is for.
+    /// The client the request is for: the mount's, or for pNFS the data
+    /// server's.
     pub(crate) fn client(&self) -> &'a NfsClient {
+        let ds = self.data().ds_clp;
+        if !ds.is_null() {
+            // SAFETY: The COMMIT holds a reference on its data server's
+            // client until it completes.
+            return unsafe { NfsClient::from_raw(ds) };
+        }
         // SAFETY: As for `PgioOffer::client`.
         unsafe {
             let server = (*(*self.data().inode).i_sb)
@@ -543,6 +591,11 @@ impl<'a> CommitOffer<'a> {
     }
 
     fn mode(&self) -> u32 {
+        // A data server's file is opened for writing to commit it, as the
+        // layout driver would.
+        if !self.data().ds_clp.is_null() {
+            return OPEN_MODES;
+        }
         // SAFETY: An offered COMMIT has its open context set.
         unsafe { (*self.data().context).mode & OPEN_MODES }
     }
