@@ -12,11 +12,15 @@
 # Sourced by tests/vm/guest.sh after t60.
 
 modules_load
-PNFS_EXPORT=$EXPORT/pnfs
+# Its own XFS (the second RAM disk) and export: `pnfs` on the data export
+# would make every NFSv4.1+ test a pNFS test, and NFSv4 reaches a
+# sub-export only where a filesystem is mounted (the pseudo-root crosses
+# mounts).
+PNFS_EXPORT=$EXPORT_ROOT/pnfs
+mkfs.xfs -f -q /dev/ram1
 mkdir -p "$PNFS_EXPORT"
+mount -t xfs /dev/ram1 "$PNFS_EXPORT"
 chmod 1777 "$PNFS_EXPORT"
-# Its own export: `pnfs` on the data export would make every NFSv4.1+ test
-# a pNFS test.
 exportfs -o rw,fsid=6,no_subtree_check,no_root_squash,insecure,pnfs \
 	"127.0.0.1:$PNFS_EXPORT"
 
@@ -168,5 +172,6 @@ rm -f "$MNT/pnfsrestart"/*
 umount "$MNT/pnfsrestart"
 
 exportfs -u "127.0.0.1:$PNFS_EXPORT"
-rm -rf "$PNFS_EXPORT"
+umount "$PNFS_EXPORT"
+rmdir "$PNFS_EXPORT"
 check_no_kernel_reports t70
