@@ -128,7 +128,7 @@ bench_run() {
 		--output="$out/$mode.$name.$round.json" >/dev/null 2>&1 ||
 		say "fio $name on $mode failed"
 	echo "nfsd_bytes=$(( $(nfsd_io) - io0 ))" \
-		"lower_cached=$(lower_cached "$EXPORT/bench.$name")" \
+		"lower_cached=$(lower_cached "$BENCH_EXPORT/bench.$name")" \
 		>"$out/$mode.$name.$round.cost"
 }
 
@@ -160,7 +160,7 @@ for name in "${names[@]}"; do
 			bench_run "$mode" "$name" "$round"
 		done
 	done
-	rm -rf "$EXPORT/bench.$name"
+	rm -rf "$BENCH_EXPORT/bench.$name"
 	[ "$name" != pgbench ] || pg_cleanup
 done
 bench_select_mode off

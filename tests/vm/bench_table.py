@@ -76,6 +76,8 @@ else:
     print("Clock: wall (plain TCG): figures swing between runs; compare within a run.")
 print(f"fio, {size} MiB file (written in full before round 1), {runtime} s of guest time")
 vers = os.environ.get("BENCH_NFS_VERS") or "3"
+if os.environ.get("BENCH_PNFS") == "1":
+    vers += " pNFS flexfiles (data server: this nfsd over NFSv3)"
 print(f"per time-based job, NFSv{vers} over 127.0.0.1, XFS on a RAM disk, 2 vCPUs;")
 print(f"median of {rounds} interleaved rounds, every other one in reverse order.")
 if "on-ref" in modes:

@@ -107,6 +107,26 @@ server_setup() {
 	modprobe nfsv4
 }
 
+# pnfs_export_setup / pnfs_export_teardown: a `pnfs` export on its own XFS
+# (the second RAM disk), so that NFSv4.1+ mounts of it get flexfiles
+# layouts whose data server is this nfsd over NFSv3. Its own filesystem:
+# NFSv4 reaches a sub-export only across a mount, and `pnfs` on the data
+# export would make every NFSv4.1+ test a pNFS test.
+PNFS_EXPORT=$EXPORT_ROOT/pnfs
+pnfs_export_setup() {
+	mkfs.xfs -f -q /dev/ram1
+	mkdir -p "$PNFS_EXPORT"
+	mount -t xfs /dev/ram1 "$PNFS_EXPORT"
+	chmod 1777 "$PNFS_EXPORT"
+	exportfs -o rw,fsid=6,no_subtree_check,no_root_squash,insecure,pnfs \
+		"127.0.0.1:$PNFS_EXPORT"
+}
+pnfs_export_teardown() {
+	exportfs -u "127.0.0.1:$PNFS_EXPORT"
+	umount "$PNFS_EXPORT"
+	rmdir "$PNFS_EXPORT"
+}
+
 # nfsd's "io" line: bytes read and written through nfsd since it started.
 nfsd_io() { awk '/^io /{printf "%.0f\n", $2 + $3}' /proc/net/rpc/nfsd; }
 

@@ -57,7 +57,7 @@ for m in "${modes[@]}"; do
 		grep -F '[k]' >"$out/$m.top.txt"
 	rm -f "$WORK/$m.perf.data"
 done
-rm -f "$EXPORT/bench.$workload"
+rm -f "$BENCH_EXPORT/bench.$workload"
 bench_select_mode off
 
 /usr/bin/python3 - "$out" "$workload" "$top_n" "${modes[@]}" <<'PY' | tee "$out/profile.txt"

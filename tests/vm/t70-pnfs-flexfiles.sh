@@ -12,17 +12,7 @@
 # Sourced by tests/vm/guest.sh after t60.
 
 modules_load
-# Its own XFS (the second RAM disk) and export: `pnfs` on the data export
-# would make every NFSv4.1+ test a pNFS test, and NFSv4 reaches a
-# sub-export only where a filesystem is mounted (the pseudo-root crosses
-# mounts).
-PNFS_EXPORT=$EXPORT_ROOT/pnfs
-mkfs.xfs -f -q /dev/ram1
-mkdir -p "$PNFS_EXPORT"
-mount -t xfs /dev/ram1 "$PNFS_EXPORT"
-chmod 1777 "$PNFS_EXPORT"
-exportfs -o rw,fsid=6,no_subtree_check,no_root_squash,insecure,pnfs \
-	"127.0.0.1:$PNFS_EXPORT"
+pnfs_export_setup
 
 T70_MB=${T70_MB:-8}
 head -c ${T70_MB}M /dev/urandom >"$WORK/t70.ref"
@@ -171,7 +161,5 @@ check "v4.2 on: data-server I/O is local again after the restart" t70_local_agai
 rm -f "$MNT/pnfsrestart"/*
 umount "$MNT/pnfsrestart"
 
-exportfs -u "127.0.0.1:$PNFS_EXPORT"
-umount "$PNFS_EXPORT"
-rmdir "$PNFS_EXPORT"
+pnfs_export_teardown
 check_no_kernel_reports t70

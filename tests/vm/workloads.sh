@@ -16,16 +16,27 @@
 #
 # The NFS modes mount NFSv3 unless BENCH_NFS_VERS says otherwise (4.0,
 # 4.1, 4.2: then every local READ and WRITE also asks nfsd about its
-# stateid, which NFSv3 has none of).
+# stateid, which NFSv3 has none of). BENCH_PNFS=1 benchmarks pNFS
+# flexfiles instead: the modes mount a `pnfs` export (lib.sh) over
+# NFSv4.2 (or BENCH_NFS_VERS=4.1), whose data server is this nfsd over
+# NFSv3, and `xfs` is that export's own XFS.
 
 BENCH_SIZE_MB=${BENCH_SIZE_MB:-256}
 BENCH_RUNTIME=${BENCH_RUNTIME:-4}
+BENCH_PNFS=${BENCH_PNFS:-0}
+BENCH_EXPORT=$EXPORT
+if [ "$BENCH_PNFS" = 1 ]; then
+	BENCH_NFS_VERS=${BENCH_NFS_VERS:-4.2}
+	BENCH_EXPORT=$PNFS_EXPORT
+fi
 BENCH_NFS_VERS=${BENCH_NFS_VERS:-3}
-case "$BENCH_NFS_VERS" in
-3|4.0|4.1|4.2) ;;
-*) echo "BENCH_NFS_VERS must be 3, 4.0, 4.1 or 4.2, not '$BENCH_NFS_VERS'" >&2
+case "$BENCH_PNFS:$BENCH_NFS_VERS" in
+0:3|0:4.0|0:4.1|0:4.2|1:4.1|1:4.2) ;;
+*) echo "BENCH_NFS_VERS must be 3, 4.0, 4.1 or 4.2 (4.1 or 4.2 with BENCH_PNFS=1), not '$BENCH_NFS_VERS'" >&2
    exit 2;;
 esac
+# For bench_table.py's header.
+export BENCH_NFS_VERS BENCH_PNFS
 BENCH_MODES=(xfs off c c-odirect on)
 [ -z "${BENCH_REF_ENGINE:-}" ] || BENCH_MODES+=(on-ref)
 ODIRECT_PARAM=/sys/module/nfs/parameters/localio_O_DIRECT_semantics
@@ -69,7 +80,7 @@ workload_args() {
 # `xfs`, the NFS mounts for the others.
 mode_dir() {
 	case "$1" in
-	xfs) echo "$EXPORT";;
+	xfs) echo "$BENCH_EXPORT";;
 	c|c-odirect) echo "$MNT/c";;
 	on-ref) echo "$MNT/on";;
 	*) echo "$MNT/$1";;
@@ -78,16 +89,17 @@ mode_dir() {
 
 bench_mounts() {
 	modules_load
-	nfs_mount "$BENCH_NFS_VERS" off localio=off
-	nfs_mount "$BENCH_NFS_VERS" c
-	nfs_mount "$BENCH_NFS_VERS" on localio=on
+	[ "$BENCH_PNFS" != 1 ] || pnfs_export_setup
+	nfs_mount "$BENCH_NFS_VERS" off localio=off "$BENCH_EXPORT"
+	nfs_mount "$BENCH_NFS_VERS" c "" "$BENCH_EXPORT"
+	nfs_mount "$BENCH_NFS_VERS" on localio=on "$BENCH_EXPORT"
 }
 
 # bench_prefill FILE: writes the workload's file once in full on the export,
 # so that no mode pays for block allocation (or the RAM disk's first touch
 # of a page) that the others then get for free.
 bench_prefill() {
-	fio --name=prefill --filename="$EXPORT/$1" --size="${BENCH_SIZE_MB}M" \
+	fio --name=prefill --filename="$BENCH_EXPORT/$1" --size="${BENCH_SIZE_MB}M" \
 		--rw=write --bs=1M --direct=1 --ioengine=psync --eta=never \
 		--output=/dev/null
 	sync
