@@ -2,103 +2,14 @@
 #
 # nfsd stays the authority: for a file a localio=on client keeps open, the
 # next request after a change on the server behaves as it does over RPC.
-# Each scenario opens one file on a mount of $AUTH_EXPORT, writes to it
-# (so that LOCALIO holds the file), changes the server, writes once more,
-# and compares the answer with what localio=off (RPC) and the built-in C
-# LOCALIO answer. Sourced by tests/vm/guest.sh after t20.
+# The scenarios (tests/vm/authority.sh) run on mounts of $AUTH_EXPORT, on
+# NFSv3 and NFSv4.2. Sourced by tests/vm/guest.sh after t20.
 
 modules_load
-MIB=1048576
 
-# --- one open file, a request at a time (tests/vm/stepio.py) -------------
-step_start() {    # USER PATH
-	if [ "$1" = root ]; then
-		coproc STEP { exec /usr/bin/python3 "$TOP/tests/vm/stepio.py" "$2" 2>/dev/null; }
-	else
-		coproc STEP { exec setpriv --reuid="$1" --regid="$1" --clear-groups \
-			/usr/bin/python3 "$TOP/tests/vm/stepio.py" "$2" 2>/dev/null; }
-	fi
-}
-# step COMMAND...: sends one command; the answer is in $answer.
-step() {
-	echo "$*" >&"${STEP[1]}" 2>/dev/null || { answer=DEAD; return; }
-	read -r -t 120 answer <&"${STEP[0]}" || answer=TIMEOUT
-}
-step_stop() {
-	local pid=$STEP_PID
-	echo q >&"${STEP[1]}" 2>/dev/null
-	wait "$pid" 2>/dev/null
-}
+. "$TOP/tests/vm/authority.sh"
+AUTH_DIR=$AUTH_EXPORT AUTH_DIR_OPTS=$AUTH_OPTS AUTH_MNT_PREFIX=auth-
 
-auth_export() { exportfs -o "$1,$AUTH_OPTS" "127.0.0.1:$AUTH_EXPORT"; }
-auth_default() { auth_export rw,no_root_squash; }
-# exports_set FROM TO: edits the export's line in /etc/exports, exportfs -r.
-exports_set() { sed -i "s|^\($AUTH_EXPORT .*\)($1,|\1($2,|" /etc/exports; exportfs -r; }
-local_writes() { client_counter "$1" local_write; }
-
-# How each change is made and undone, and who owns the file and writes.
-# name|owner:mode|writer|change|revert
-scenarios=(
-	"unexport|0:0644|root|exportfs -u 127.0.0.1:\$AUTH_EXPORT|auth_default"
-	"read-only|0:0644|root|auth_export ro,no_root_squash|auth_default"
-	"root_squash|0:0644|root|auth_export rw,root_squash|auth_default"
-	"all_squash|0:0644|root|auth_export rw,all_squash|auth_default"
-	"client-removed|0:0644|root|exportfs -u 127.0.0.1:\$AUTH_EXPORT; exportfs -o rw,\$AUTH_OPTS 10.0.0.9:\$AUTH_EXPORT|exportfs -u 10.0.0.9:\$AUTH_EXPORT; auth_default"
-	"sec=krb5p|0:0644|root|auth_export rw,no_root_squash,sec=krb5p|auth_default"
-	"exports-edited|0:0644|root|exports_set rw ro|exports_set ro rw"
-	"chmod|1000:0666|2000|chmod 0644 \$f|chmod 0666 \$f"
-	"acl|1000:0640|2000|setfacl -x u:2000 \$f|setfacl -m u:2000:rw \$f"
-	"unlink|0:0644|root|rm -f \$f|:"
-	"rename-over|0:0644|root|head -c 4M /dev/zero >\$f.new; mv \$f.new \$f|:"
-)
-
-# run_scenario MODE VERS SPEC: the answers before, at and after the change;
-# sets $answer_at, $untouched (the server's bytes of the refused write are
-# still zero), $resumed (a localio=on mount wrote locally again after the
-# revert) and $freed_mb (space the server got back within a second).
-run_scenario() {
-	local mode=$1 v=$2 name owner writer change revert
-	IFS='|' read -r name owner writer change revert <<<"$3"
-	local dir=$MNT/auth-$mode${v/./} major=${v%%.*} base=f-$name-$mode${v/./}
-	f=$AUTH_EXPORT/$base
-	head -c 4M /dev/zero >"$f"
-	chown "${owner%%:*}:${owner%%:*}" "$f"
-	chmod "${owner#*:}" "$f"
-	[ "$name" != acl ] || setfacl -m u:2000:rw "$f"
-	sync
-	step_start "$writer" "$dir/$base"
-	step w 0; step w $MIB
-	[ "$answer" = ok ] || say "$name on $mode v$v: writes before the change failed: $answer"
-	local used0 used1
-	used0=$(df -k --output=used "$EXPORT" | tail -n1)
-	eval "$change" >/dev/null 2>&1
-	step w $((2 * MIB))
-	answer_at=$answer
-	sync
-	used1=$(df -k --output=used "$EXPORT" | tail -n1)
-	freed_mb=$(( (used0 - used1) / 1024 ))
-	untouched=yes
-	if [ -e "$f" ] && [ "$answer_at" != ok ] && [ "$name" != rename-over ]; then
-		cmp -s -n $MIB <(tail -c +$((2 * MIB + 1)) "$f") /dev/zero || untouched=no
-	fi
-	eval "$revert" >/dev/null 2>&1
-	resumed=no
-	# Only localio=on has local I/O to resume.
-	if [ "$mode" = on ] && [ "$name" != unlink ] && [ "$name" != rename-over ]; then
-		local i l0
-		for i in 1 2 3 4 5 6; do
-			l0=$(local_writes "$major")
-			step w $((3 * MIB))
-			[ "$answer" = ok ] || { sleep 0.5; continue; }
-			[ "${l0:-0}" -lt "$(local_writes "$major")" ] && { resumed=yes; break; }
-			sleep 0.5
-		done
-	fi
-	step_stop
-	rm -f "$f"
-}
-
-declare -A got
 for v in 3 4.2; do
 	n=${v/./}
 	for mode in off c on; do
@@ -108,35 +19,11 @@ for v in 3 4.2; do
 		on) nfs_mount "$v" "auth-$mode$n" localio=on "$AUTH_EXPORT";;
 		esac
 	done
-	for spec in "${scenarios[@]}"; do
-		name=${spec%%|*}
-		for mode in off c on; do
-			run_scenario "$mode" "$v" "$spec"
-			got[$name.$mode]=$answer_at
-			got[$name.$mode.untouched]=$untouched
-			got[$name.$mode.resumed]=$resumed
-			got[$name.$mode.freed]=$freed_mb
-		done
-		say "v$v $name: localio=off ${got[$name.off]}, built-in ${got[$name.c]}, localio=on ${got[$name.on]}"
-		check "v$v $name: the next localio=on write answers as over RPC (${got[$name.off]})" \
-			test "${got[$name.on]}" = "${got[$name.off]}"
-		[ "${got[$name.off]}" != ok ] || say "v$v $name: over RPC the write still succeeds"
-		check "v$v $name: nothing written by the refused request" \
-			test "${got[$name.on.untouched]}" = yes
-		case "$name" in
-		unlink|rename-over)
-			say "v$v $name: space freed at once: off ${got[$name.off.freed]} MiB, on ${got[$name.on.freed]} MiB"
-			check "v$v $name: localio=on does not keep the unlinked file's space" \
-				test "${got[$name.on.freed]}" -ge "$(( ${got[$name.off.freed]} - 1 ))"
-			;;
-		*)
-			check "v$v $name: when access is given back, local I/O resumes" \
-				test "${got[$name.on.resumed]}" = yes
-			;;
-		esac
-	done
+	AUTH_CLIENT=${v%%.*}
+	authority_matrix "v$v" "$v"
 done
 auth_default
+AUTH_CLIENT=3
 
 # --- nfs.localio_enabled=N turns our path off as well --------------------
 enabled=/sys/module/nfs/parameters/localio_enabled
@@ -146,19 +33,19 @@ localio_param_holds() {
 	head -c 4M /dev/zero >"$AUTH_EXPORT/param"
 	step w 0
 	echo N >"$enabled"
-	io0=$(nfsd_io); l0=$(local_writes 3)
+	io0=$(nfsd_io); l0=$(local_writes)
 	step w $MIB
 	[ "$answer" = ok ] || { say "write failed: $answer"; rc=1; }
-	[ "$(local_writes 3)" -eq "$l0" ] || { say "served locally with localio_enabled=N"; rc=1; }
+	[ "$(local_writes)" -eq "$l0" ] || { say "served locally with localio_enabled=N"; rc=1; }
 	[ "$(( $(nfsd_io) - io0 ))" -ge $MIB ] || { say "did not go through nfsd"; rc=1; }
 	echo Y >"$enabled"
 	for i in $(seq 10); do
-		l0=$(local_writes 3)
+		l0=$(local_writes)
 		step w $((2 * MIB))
-		[ "$(local_writes 3)" -gt "$l0" ] && break
+		[ "$(local_writes)" -gt "$l0" ] && break
 		sleep 1
 	done
-	[ "$(local_writes 3)" -gt "$l0" ] || { say "not local again after Y"; rc=1; }
+	[ "$(local_writes)" -gt "$l0" ] || { say "not local again after Y"; rc=1; }
 	step_stop
 	rm -f "$AUTH_EXPORT/param"
 	return $rc

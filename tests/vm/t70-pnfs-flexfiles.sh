@@ -161,5 +161,63 @@ check "v4.2 on: data-server I/O is local again after the restart" t70_local_agai
 rm -f "$MNT/pnfsrestart"/*
 umount "$MNT/pnfsrestart"
 
+# --- a layout recalled under running I/O --------------------------------
+# nfsd's flexfiles layouts are recalled only by a conflicting LAYOUTGET
+# (nfsd4_recall_conflict(): another client's layout of the same file); an
+# NFSv4.1 and an NFSv4.2 mount are two clients to nfsd (the minor version
+# is part of the client owner string). A v4.2 writer overwrites a file with
+# the same bytes while a v4.1 reader reads it: each one's LAYOUTGET
+# recalls the other's layout, so both keep losing their layout and getting
+# it again in the middle of their I/O, which must stay intact, local and
+# unhung.
+nfs_mount 4.2 pnfsrecall42 localio=on "$PNFS_EXPORT"
+nfs_mount 4.1 pnfsrecall41 localio=on "$PNFS_EXPORT"
+t70_recall() {
+	local w=$MNT/pnfsrecall42 r=$MNT/pnfsrecall41 pid rc=0 bad=0 i
+	local wg0 rg0 wg rg lw0 lr0 lw lr t0=$SECONDS
+	dd if="$WORK/t70.ref" of="$w/recall" bs=1M oflag=direct status=none
+	wg0=$(t70_op "$w" LAYOUTGET) rg0=$(t70_op "$r" LAYOUTGET)
+	lw0=$(t70_ds local_write) lr0=$(t70_ds local_read)
+	(for i in $(seq 8); do
+		dd if="$WORK/t70.ref" of="$w/recall" bs=256k oflag=direct \
+			conv=notrunc status=none || exit 1
+	done) &
+	pid=$!
+	for i in $(seq 8); do
+		[ "$(dd if="$r/recall" bs=256k iflag=direct status=none | md5sum |
+			cut -d' ' -f1)" = "$t70_ref" ] || bad=$((bad + 1))
+	done
+	timeout 120 tail --pid="$pid" -f /dev/null
+	wait "$pid" || rc=$?
+	wg=$(( $(t70_op "$w" LAYOUTGET) - wg0 )) rg=$(( $(t70_op "$r" LAYOUTGET) - rg0 ))
+	lw=$(( $(t70_ds local_write) - lw0 )) lr=$(( $(t70_ds local_read) - lr0 ))
+	say "layout ping-pong: the writer got its layout $wg more times, the reader $rg;" \
+		"writer exit $rc, $bad of 8 reads differed, $lw writes and $lr reads local, $((SECONDS - t0)) s"
+	[ "$rc" -eq 0 ] && [ "$bad" -eq 0 ] && [ "$wg" -ge 2 ] && [ "$rg" -ge 2 ] &&
+		[ "$lw" -gt 0 ] && [ "$lr" -gt 0 ] &&
+		[ "$(cold_sum "$PNFS_EXPORT/recall")" = "$t70_ref" ]
+}
+check "v4.1 reader and v4.2 writer recall each other's layout under I/O: data intact, still local, nothing hung" \
+	t70_recall
+rm -f "$MNT/pnfsrecall42/recall"
+umount "$MNT/pnfsrecall41" "$MNT/pnfsrecall42"
+
+# --- nfsd is the authority over data-server I/O too ----------------------
+# The scenarios of t30 (tests/vm/authority.sh) on the pnfs export over
+# NFSv4.2, where the write after the change is a data-server WRITE through
+# a file LOCALIO already holds. The layout's credential is the file
+# owner's, so after chmod nfsd's owner override lets the write through
+# over RPC too. (exports-edited needs an /etc/exports line, which this
+# export does not have.)
+. "$TOP/tests/vm/authority.sh"
+AUTH_DIR=$PNFS_EXPORT AUTH_DIR_OPTS=fsid=6,no_subtree_check,insecure,pnfs
+AUTH_MNT_PREFIX=pnfsauth- AUTH_CLIENT=3-ds
+nfs_mount 4.2 pnfsauth-off42 localio=off "$PNFS_EXPORT"
+nfs_mount 4.2 pnfsauth-c42 "" "$PNFS_EXPORT"
+nfs_mount 4.2 pnfsauth-on42 localio=on "$PNFS_EXPORT"
+authority_matrix "v4.2 pnfs" 4.2 unexport read-only root_squash client-removed chmod unlink
+auth_default
+umount "$MNT/pnfsauth-off42" "$MNT/pnfsauth-c42" "$MNT/pnfsauth-on42"
+
 pnfs_export_teardown
 check_no_kernel_reports t70

@@ -208,6 +208,7 @@ def main():
     print()
     row("seconds", lambda r: r["info"].get("seconds", "?"))
     row("check status", lambda r: r["info"].get("check_status", "?"))
+    row("layout", lambda r: r["info"].get("layout", "?"))
     row("nfsd read", lambda r: size(r["io"][0]) if r["io"] else "?")
     row("nfsd written", lambda r: size(r["io"][1]) if r["io"] else "?")
     shown = list(SHOWN)

@@ -9,6 +9,10 @@
 #   v3-off   NFSv3,   localio=off: always RPC to nfsd, the baseline
 #   v3-c     NFSv3,   no option:   the kernel's built-in C LOCALIO
 #   v4.2-on, v4.2-off, v4.2-c     the same over NFSv4.2
+#   v4.2pnfs-on, -off, -c         the same over NFSv4.2 with both exports
+#                                 `pnfs`: a flexfiles layout whose data
+#                                 server is this nfsd over NFSv3, so the I/O
+#                                 is data-server I/O (v4.1pnfs-* for 4.1)
 #
 # What to run comes from $RESULTS/xfstests/job.env (written by the host:
 # XFSTESTS, the tree; XFSTESTS_CHECK_ARGS, check's arguments; XFSTESTS_MODES;
@@ -64,10 +68,42 @@ empty_export() {
 		-exec rm -rf {} + 2>/dev/null
 }
 
+# pnfs_exports on|off: the `pnfs` export option on (or off) for both
+# exports, for the next mount. Only the pnfs modes have it: on the other
+# NFSv4 modes it would make every I/O data-server I/O.
+pnfs_exports() {
+	local opt=
+	[ "$1" = off ] || opt=,pnfs
+	sed -i -e "s|^\($EXPORT 127.0.0.1(rw,fsid=1\)[^)]*|\1,no_subtree_check,no_root_squash,insecure$opt|" \
+		-e "s|^\($SCRATCH_EXPORT 127.0.0.1(rw,fsid=10\)[^)]*|\1,no_subtree_check,no_root_squash,insecure$opt|" \
+		/etc/exports
+	exportfs -ra
+}
+
+# mount_layout DEV OPTS: the pNFS layout driver a mount of DEV with OPTS
+# gets once it has written (none for NFSv3 or no layout), so that a pnfs
+# mode that silently lost its layouts says so in mode.info.
+mount_layout() {
+	local m=$MNT/xfstests-probe layout
+	mkdir -p "$m"
+	mount -t nfs -o "$2" "$1" "$m" || { echo unmounted; return; }
+	dd if=/dev/zero of="$m/.layout-probe" bs=1M count=1 oflag=direct status=none
+	layout=$(awk -v m="$m" '$1 == "device" { f = ($5 == m); next }
+		f && $1 == "nfsv4:" && match($0, /pnfs=[A-Z_a-z]*/) {
+			print substr($0, RSTART + 5, RLENGTH - 5); exit }' /proc/self/mountstats)
+	rm -f "$m/.layout-probe"
+	umount "$m"
+	echo "${layout:-none}"
+}
+
 # --- one mode -------------------------------------------------------------
 run_mode() {
-	local mode=$1 vers kind opts test_dev scratch_dev dir mark start rc splats0
+	local mode=$1 vers kind opts test_dev scratch_dev dir mark start rc splats0 layout pnfs=off
 	vers=${mode%%-*}; vers=${vers#v}; kind=${mode#*-}
+	case "$vers" in
+	4.[12]pnfs) vers=${vers%pnfs}; pnfs=on;;
+	*pnfs) say "unknown mode $mode (pNFS needs NFSv4.1 or 4.2)"; return 1;;
+	esac
 	case "$vers" in
 	3) opts="vers=3,nolock"
 	   test_dev=127.0.0.1:$EXPORT scratch_dev=127.0.0.1:$SCRATCH_EXPORT;;
@@ -95,8 +131,11 @@ run_mode() {
 	EOT
 
 	umount "$TEST_MNT" "$SCRATCH_MNT_" 2>/dev/null
+	pnfs_exports "$pnfs" || return 1
 	empty_export "$EXPORT"
 	empty_export "$SCRATCH_EXPORT"
+	layout=$(mount_layout "$test_dev" "$opts")
+	say "xfstests $mode: the test export's mounts get layout $layout"
 	sync
 	cat /proc/net/rpc/nfsd >"$dir/nfsd.before"
 	cat "$STATS" >"$dir/stats.before" 2>/dev/null
@@ -116,8 +155,8 @@ run_mode() {
 	cat "$STATS" >"$dir/stats.after" 2>/dev/null
 	dmesg | tail -n +"$((mark + 1))" >"$dir/dmesg"
 	dmesg_splats | tail -n +"$((splats0 + 1))" >"$dir/splats"
-	printf 'mode=%s\nopts=%s\nseconds=%d\ncheck_status=%d\n' \
-		"$mode" "$opts" "$((SECONDS - start))" "$rc" >"$dir/mode.info"
+	printf 'mode=%s\nopts=%s\npnfs=%s\nlayout=%s\nseconds=%d\ncheck_status=%d\n' \
+		"$mode" "$opts" "$pnfs" "$layout" "$((SECONDS - start))" "$rc" >"$dir/mode.info"
 	[ "$rc" != 124 ] || say "xfstests $mode: stopped after ${mode_timeout} s"
 	say "xfstests $mode: $((SECONDS - start)) s, check exit status $rc"
 }
