@@ -1,0 +1,182 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# A failing disk under the export: with the export's XFS on a device-mapper
+# device whose table the test swaps (linear when healthy, dm-flakey failing
+# writes or all I/O when not), a write or read that fails below XFS must
+# reach the application as the same errno at the same call (write, fsync,
+# close, read) as over RPC, and a write the application was told succeeded
+# must be on the disk. A lower XFS that shuts down fails every later
+# request cleanly, with nothing hung, and the module still unloads. Once the
+# disk is healthy again (and XFS mounted again), I/O is local again with no
+# module reload. Sourced by tests/vm/guest.sh after t80.
+
+modules_load
+modprobe dm-flakey
+
+FD=/tmp/failing                    # tmpfs: the disk image
+FD_EXPORT=$EXPORT_ROOT/failing
+FD_DEV=faildisk
+# The suite runs a subset; SOAK=1 every case on both versions, and the
+# built-in path beside them.
+FD_MODES=${FD_MODES:-off on}
+FD_CASES=${FD_CASES:-"3:direct:writes 3:buffered:writes 3:read:all 4.2:direct:writes 4.2:buffered:writes"}
+if [ "${SOAK:-0}" != 0 ]; then
+	FD_MODES="off c on" FD_CASES=
+	for v in 3 4.2; do
+		FD_CASES+=" $v:direct:writes $v:dsync:writes $v:buffered:writes $v:read:all"
+	done
+fi
+mkdir -p "$FD" "$FD_EXPORT"
+mountpoint -q "$FD" || mount -t tmpfs -o size=256m failing "$FD"
+truncate -s 64M "$FD/disk.img"
+fd_loop=$(losetup -f --show "$FD/disk.img")
+fd_size=$(blockdev --getsz "$fd_loop")
+errio=("$TOP/tests/vm/errio.py")
+MIB=1048576
+
+# fd_table healthy|writes|all: the device's table: as the disk, failing
+# every write (reads pass), or failing all I/O.
+fd_table() {
+	case $1 in
+	healthy) echo "0 $fd_size linear $fd_loop 0";;
+	writes) echo "0 $fd_size flakey $fd_loop 0 0 3600 1 error_writes";;
+	all) echo "0 $fd_size flakey $fd_loop 0 0 3600";;
+	esac
+}
+# --noflush: a plain suspend first flushes the device, which fails while
+# it fails writes.
+fd_set() {
+	dmsetup --noudevsync suspend --noflush "$FD_DEV" &&
+		dmsetup --noudevsync load "$FD_DEV" --table "$(fd_table "$1")" &&
+		dmsetup --noudevsync resume "$FD_DEV"
+}
+dmsetup --noudevsync create "$FD_DEV" --table "$(fd_table healthy)" && dmsetup mknodes "$FD_DEV"
+
+# fd_server_up [mkfs]: the export mounted (made afresh with mkfs) and
+# exported; fd_server_down: the reverse.
+fd_server_up() {
+	[ "${1:-}" != mkfs ] ||
+		TEST_DIR=$FD TEST_DEV=/dev/mapper/$FD_DEV QA_CHECK_FS=1 \
+			mkfs.xfs -f -q "/dev/mapper/$FD_DEV"
+	mount -t xfs "/dev/mapper/$FD_DEV" "$FD_EXPORT" || return 1
+	chmod 1777 "$FD_EXPORT"
+	exportfs -o rw,fsid=8,no_subtree_check,no_root_squash,insecure "127.0.0.1:$FD_EXPORT"
+}
+fd_server_down() {
+	exportfs -u "127.0.0.1:$FD_EXPORT"
+	timeout 60 umount "$FD_EXPORT"
+}
+fd_local_writes() { client_counter "${1%%.*}" local_write; }
+
+# fd_scenario VERS MODE KIND FAULT: a file written once through the mount
+# (so that LOCALIO holds it), caches dropped, the disk set to FAULT, one
+# errio.py KIND at 1 MiB; the disk healthy again, XFS mounted again.
+# Sets fd_answer and fd_on_disk (yes when the 1 MiB written is on the
+# disk afterwards).
+fd_scenario() {
+	local v=$1 mode=$2 kind=$3 fault=$4 opts m
+	case $mode in on) opts=localio=on;; off) opts=localio=off;; c) opts=;; esac
+	fd_set healthy
+	fd_server_up mkfs
+	head -c $((4 * MIB)) /dev/urandom >"$FD_EXPORT/f"
+	sync
+	m=$MNT/fail-$mode${v/./}
+	nfs_mount "$v" "fail-$mode${v/./}" "$opts" "$FD_EXPORT"
+	python3 "${errio[@]}" "$m/f" direct 0 >/dev/null
+	drop_caches
+	# The inode back in memory: the fault is for the data. (A file LOCALIO
+	# holds keeps its inode cached, one nfsd let go of may not; the open
+	# would then fail over RPC and not locally, for that reason only.)
+	stat "$FD_EXPORT/f" >/dev/null
+	fd_set "$fault"
+	fd_answer=$(timeout 120 python3 "${errio[@]}" "$m/f" "$kind" $MIB || echo TIMEOUT)
+	fd_set healthy
+	timeout 60 umount "$m" || umount -l "$m"
+	fd_server_down
+	fd_server_up
+	fd_on_disk=no
+	cmp -s -n $MIB <(tail -c +$((MIB + 1)) "$FD_EXPORT/f") <(head -c $MIB /dev/zero | tr '\0' '\245') &&
+		fd_on_disk=yes
+	fd_server_down
+}
+
+declare -A fd_got
+for spec in $FD_CASES; do
+	IFS=: read -r v kind fault <<<"$spec"
+	for mode in $FD_MODES; do
+		fd_scenario "$v" "$mode" "$kind" "$fault"
+		fd_got[$mode]=$fd_answer fd_got[$mode.disk]=$fd_on_disk
+	done
+	say "v$v $kind I/O on a disk failing $fault: localio=off '${fd_got[off]}'," \
+		"localio=on '${fd_got[on]}'${fd_got[c]:+, built-in '${fd_got[c]}'}"
+	check "v$v $kind I/O, disk failing $fault: localio=on fails at the same call as over RPC" \
+		test "${fd_got[on]}" = "${fd_got[off]}"
+	if [ "$kind" != read ]; then
+		# Told it was written (every call ok): it must be on the disk.
+		told=no
+		[[ "${fd_got[on]}" == *=E* || "${fd_got[on]}" == TIMEOUT ]] || told=yes
+		check "v$v $kind write, disk failing $fault: never reported written when it was not" \
+			test "$told" = no -o "${fd_got[on.disk]}" = yes
+	fi
+	fd_got=()
+done
+
+# --- the lower XFS shuts down ---------------------------------------------
+fd_shutdown() {
+	local v=$1 mode=$2 opts m
+	case $mode in on) opts=localio=on;; off) opts=localio=off;; c) opts=;; esac
+	fd_set healthy
+	fd_server_up mkfs
+	head -c $((4 * MIB)) /dev/urandom >"$FD_EXPORT/f"
+	sync
+	m=$MNT/shut-$mode${v/./}
+	nfs_mount "$v" "shut-$mode${v/./}" "$opts" "$FD_EXPORT"
+	python3 "${errio[@]}" "$m/f" direct 0 >/dev/null
+	xfs_io -x -c "shutdown" "$FD_EXPORT"
+	fd_answer="$(timeout 120 python3 "${errio[@]}" "$m/f" direct $MIB || echo TIMEOUT);"
+	fd_answer+="$(timeout 120 python3 "${errio[@]}" "$m/f" read $MIB || echo TIMEOUT)"
+	fd_unhung=yes
+	timeout 60 umount "$m" || { fd_unhung=no; umount -l "$m"; }
+	fd_server_down || fd_unhung=no
+}
+for v in 3 4.2; do
+	for mode in $FD_MODES; do
+		fd_shutdown "$v" "$mode"
+		fd_got[$mode]=$fd_answer fd_got[$mode.unhung]=$fd_unhung
+	done
+	say "v$v after an XFS shutdown: localio=off '${fd_got[off]}', localio=on '${fd_got[on]}'"
+	check "v$v XFS shut down: localio=on's write and read fail as over RPC" \
+		test "${fd_got[on]}" = "${fd_got[off]}"
+	check "v$v XFS shut down: the mount and the export come down, nothing hangs" \
+		test "${fd_got[on.unhung]}" = yes
+	fd_got=()
+done
+check "after an XFS shutdown under it, the client module unloads" \
+	sh -c 'rmmod localio_rs_client'
+modules_load
+
+# --- healthy again: local again, with no reload ----------------------------
+fd_local_again() {
+	local m=$MNT/again3 w0 rc=1
+	fd_set healthy
+	fd_server_up mkfs
+	head -c $((4 * MIB)) /dev/urandom >"$FD_EXPORT/f"
+	nfs_mount 3 again3 localio=on "$FD_EXPORT"
+	python3 "${errio[@]}" "$m/f" direct 0 >/dev/null
+	fd_set writes
+	python3 "${errio[@]}" "$m/f" direct $MIB >/dev/null
+	fd_set healthy
+	w0=$(fd_local_writes 3)
+	[ "$(python3 "${errio[@]}" "$m/f" direct $((2 * MIB)))" = "open=ok write=ok close=ok" ] &&
+		[ "$(fd_local_writes 3)" -gt "${w0:-0}" ] && rc=0
+	umount "$m"
+	fd_server_down
+	return $rc
+}
+check "v3 the disk healthy again: the next write is local, no module reload" fd_local_again
+
+dmsetup --noudevsync remove "$FD_DEV"
+losetup -d "$fd_loop"
+umount "$FD" && rmdir "$FD"
+rmdir "$FD_EXPORT"
+check_no_kernel_reports t81
