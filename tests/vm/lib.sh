@@ -113,6 +113,18 @@ server_setup() {
 # NFSv4 reaches a sub-export only across a mount, and `pnfs` on the data
 # export would make every NFSv4.1+ test a pNFS test.
 PNFS_EXPORT=$EXPORT_ROOT/pnfs
+# umount_retry DIR: unmounts an exported filesystem once nfsd has let go of
+# its files: nfsd's file cache keeps an NFSv3 file open for a few seconds
+# after its last use, so an umount right after the client's can find it
+# busy. Each try is bounded, so a hang still shows.
+umount_retry() {
+	local i
+	for i in $(seq 20); do
+		timeout 60 umount "$1" 2>/dev/null && return 0
+		sleep 1
+	done
+	timeout 60 umount "$1"
+}
 pnfs_export_setup() {
 	mkfs.xfs -f -q /dev/ram1
 	mkdir -p "$PNFS_EXPORT"
@@ -123,7 +135,7 @@ pnfs_export_setup() {
 }
 pnfs_export_teardown() {
 	exportfs -u "127.0.0.1:$PNFS_EXPORT"
-	umount "$PNFS_EXPORT"
+	umount_retry "$PNFS_EXPORT"
 	rmdir "$PNFS_EXPORT"
 }
 

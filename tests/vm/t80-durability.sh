@@ -128,7 +128,7 @@ dur_run() {
 	dur_nfsd=$(( $(nfsd_io) - io0 )) dur_local=$(( $(counter local_write_bytes) - b0 ))
 	umount "$m"
 	exportfs -u "127.0.0.1:$DUR_EXPORT"
-	umount "$DUR_EXPORT"
+	umount_retry "$DUR_EXPORT"
 	dmsetup --noudevsync remove "$DUR_DEV"
 	losetup -d "$data" "$log"
 	t1=$SECONDS

@@ -64,7 +64,7 @@ fd_server_up() {
 }
 fd_server_down() {
 	exportfs -u "127.0.0.1:$FD_EXPORT"
-	timeout 60 umount "$FD_EXPORT"
+	umount_retry "$FD_EXPORT"
 }
 fd_local_writes() { client_counter "${1%%.*}" local_write; }
 
