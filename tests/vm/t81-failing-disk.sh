@@ -68,21 +68,30 @@ fd_server_down() {
 }
 fd_local_writes() { client_counter "${1%%.*}" local_write; }
 
-# fd_scenario VERS MODE KIND FAULT: a file written once through the mount
-# (so that LOCALIO holds it), caches dropped, the disk set to FAULT, one
-# errio.py KIND at 1 MiB; the disk healthy again, XFS mounted again.
-# Sets fd_answer and fd_on_disk (yes when the 1 MiB written is on the
-# disk afterwards).
-fd_scenario() {
-	local v=$1 mode=$2 kind=$3 fault=$4 opts m
+# fd_prepare VERS MODE PREFIX: a fresh XFS on the healthy disk with a 4 MiB
+# file, mounted at $fd_mnt ($MNT/PREFIX-<mode><vers>) and written once
+# through the mount, so that LOCALIO holds it.
+fd_prepare() {
+	local v=$1 mode=$2 opts
 	case $mode in on) opts=localio=on;; off) opts=localio=off;; c) opts=;; esac
 	fd_set healthy
 	fd_server_up mkfs
 	head -c $((4 * MIB)) /dev/urandom >"$FD_EXPORT/f"
 	sync
-	m=$MNT/fail-$mode${v/./}
-	nfs_mount "$v" "fail-$mode${v/./}" "$opts" "$FD_EXPORT"
-	python3 "${errio[@]}" "$m/f" direct 0 >/dev/null
+	fd_mnt=$MNT/$3-$mode${v/./}
+	nfs_mount "$v" "$3-$mode${v/./}" "$opts" "$FD_EXPORT"
+	python3 "${errio[@]}" "$fd_mnt/f" direct 0 >/dev/null
+}
+
+# fd_scenario VERS MODE KIND FAULT: fd_prepare, caches dropped, the disk
+# set to FAULT, one errio.py KIND at 1 MiB; the disk healthy again, XFS
+# mounted again.
+# Sets fd_answer and fd_on_disk (yes when the 1 MiB written is on the
+# disk afterwards).
+fd_scenario() {
+	local v=$1 mode=$2 kind=$3 fault=$4 m
+	fd_prepare "$v" "$mode" fail
+	m=$fd_mnt
 	drop_caches
 	# The inode back in memory: the fault is for the data. (A file LOCALIO
 	# holds keeps its inode cached, one nfsd let go of may not; the open
@@ -123,15 +132,9 @@ done
 
 # --- the lower XFS shuts down ---------------------------------------------
 fd_shutdown() {
-	local v=$1 mode=$2 opts m
-	case $mode in on) opts=localio=on;; off) opts=localio=off;; c) opts=;; esac
-	fd_set healthy
-	fd_server_up mkfs
-	head -c $((4 * MIB)) /dev/urandom >"$FD_EXPORT/f"
-	sync
-	m=$MNT/shut-$mode${v/./}
-	nfs_mount "$v" "shut-$mode${v/./}" "$opts" "$FD_EXPORT"
-	python3 "${errio[@]}" "$m/f" direct 0 >/dev/null
+	local v=$1 mode=$2 m
+	fd_prepare "$v" "$mode" shut
+	m=$fd_mnt
 	xfs_io -x -c "shutdown" "$FD_EXPORT"
 	fd_answer="$(timeout 120 python3 "${errio[@]}" "$m/f" direct $MIB || echo TIMEOUT);"
 	fd_answer+="$(timeout 120 python3 "${errio[@]}" "$m/f" read $MIB || echo TIMEOUT)"
