@@ -40,7 +40,7 @@ toolchain_id() {
 	clang-19 --version | head -n1
 	"$NFS_LOCALIO_CACHE/tools/bin/bindgen" --version 2>/dev/null || echo "bindgen ?"
 }
-src_version=$(dpkg-query -W -f='${Version}' "$LINUX_SOURCE_PKG" 2>/dev/null || echo none)
+src_version=$(linux_source_installed)
 tree_key=$( { cat "${fragments[@]}"; toolchain_id; } | sha256sum | cut -c1-12)
 patch_key=$( { [ ${#patches[@]} -eq 0 ] || cat "${patches[@]}"; } | sha256sum | cut -c1-12)
 tree_dir="$NFS_LOCALIO_CACHE/kernel/${src_version//[~:]/_}-$KERNEL_VARIANT-$tree_key"
@@ -99,6 +99,7 @@ sync_patches() {
 	done
 }
 
+[ "$src_version" != none ] || die "$LINUX_SOURCE_PKG is not installed: run make deps"
 [ -f "$ksrc/Makefile" ] || unpack
 mkdir -p "$ksrc/.localio-patches"
 sync_patches

@@ -9,7 +9,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/toolchain.sh"
 
 apt_pkgs=(
-	"$LINUX_SOURCE_PKG=$LINUX_SOURCE_VERSION"
 	"rustc-web=$RUSTC_WEB_VERSION"
 	"rust-web-src=$RUSTC_WEB_VERSION"
 	"rustfmt-web=$RUSTC_WEB_VERSION"
@@ -39,6 +38,37 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The kernel source. The version asked for (the pin, unless
+# LINUX_SOURCE_VERSION says otherwise) when the archive still has it;
+# otherwise the newest 6.12.y it has, with a warning, so a fresh machine can
+# still build after Debian drops the pinned point release.
+linux_source_newest() {
+	apt-cache madison "$LINUX_SOURCE_PKG" | awk -F' *[|] *' '{ print $2 }' |
+		sort -V | tail -n1
+}
+have_src=$(linux_source_installed)
+want_src=$LINUX_SOURCE_VERSION
+if [ "$want_src" != "$have_src" ]; then
+	apt-get update -qq
+	[ "$want_src" != newest ] || want_src=$(linux_source_newest)
+	[ -n "$want_src" ] || die "the archive offers no $LINUX_SOURCE_PKG"
+	if ! apt-cache madison "$LINUX_SOURCE_PKG" |
+	     awk -F' *[|] *' '{ print $2 }' | grep -qxF "$want_src"; then
+		newest=$(linux_source_newest)
+		[ -n "$newest" ] || die "the archive offers no $LINUX_SOURCE_PKG"
+		log "warning: $LINUX_SOURCE_PKG $want_src is no longer in the" \
+			"archive; building $newest instead (LINUX_SOURCE_VERSION=" \
+			"picks another)"
+		want_src=$newest
+	fi
+	if [ "$want_src" != "$have_src" ]; then
+		log "installing $LINUX_SOURCE_PKG $want_src (was: $have_src)"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends --allow-downgrades \
+			"$LINUX_SOURCE_PKG=$want_src" >/dev/null
+	fi
+fi
+
 # The Debian nfs-kernel-server must not run on the host: the tests start
 # their own nfsd inside the guest.
 if command -v systemctl >/dev/null 2>&1; then

@@ -7,8 +7,15 @@
 : "${NFS_LOCALIO_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/nfs-localio-rs}"
 : "${KERNEL_VARIANT:=default}"
 
+# The kernel source: a pinned Debian point release by default, so builds
+# repeat. Debian's security archive keeps only recent 6.12.y releases; when
+# the pinned one is gone, install-deps.sh takes the newest 6.12.y it offers
+# and says so. LINUX_SOURCE_VERSION=<debian version> chooses another one,
+# LINUX_SOURCE_VERSION=newest the newest. The version built is part of the
+# kernel cache key (kernel/build.sh) and is printed by every VM job.
 LINUX_SOURCE_PKG=linux-source-6.12
-LINUX_SOURCE_VERSION=6.12.117-1~deb12u1
+LINUX_SOURCE_PINNED=6.12.118-1~deb12u1
+: "${LINUX_SOURCE_VERSION:=$LINUX_SOURCE_PINNED}"
 RUSTC_WEB_VERSION=1.96.0+dfsg1-1~deb12u2
 BINDGEN_VERSION=0.69.5
 VIRTME_NG_VERSION=1.42
@@ -25,6 +32,12 @@ KMAKE_VARS=(
 	BINDGEN="$NFS_LOCALIO_CACHE/tools/bin/bindgen"
 )
 export PATH="$NFS_LOCALIO_CACHE/tools/bin:$PATH"
+
+# The linux-source-6.12 version installed now ("none" if it is not).
+linux_source_installed() {
+	dpkg-query -W -f='${db:Status-Abbrev}${Version}' "$LINUX_SOURCE_PKG" \
+		2>/dev/null | sed -n 's/^ii *//p' | grep . || echo none
+}
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

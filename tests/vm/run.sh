@@ -41,6 +41,15 @@ job=${1:-test}
 case "$job" in demo|test|bench|profile|probe|script|ab|soak) ;; *) die "unknown job '$job'";; esac
 kdir=${KDIR:-$("$top/kernel/build.sh" --kdir)}
 [ -f "$kdir/arch/x86/boot/bzImage" ] || die "no kernel in $kdir: run make first"
+# Which kernel the figures and results below come from.
+if read -r kver kvariant _ <"$kdir/.localio-build-key" 2>/dev/null; then
+	kpatches=$(ls "$kdir/.localio-patches" 2>/dev/null | sed -n '1s/-.*//p;$s/-.*//p' |
+		paste -sd- -)
+	log "kernel: $(make -s -C "$kdir" kernelversion 2>/dev/null) from" \
+		"$LINUX_SOURCE_PKG $kver ($kvariant), patches ${kpatches:-none}"
+else
+	log "kernel: $kdir (not built by kernel/build.sh)"
+fi
 for ko in localio/localio_rs_client.ko nfsd_shim/localio_rs_nfsd_shim.ko; do
 	[ -f "$top/$ko" ] || die "$ko not built: run make first"
 done
