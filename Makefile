@@ -94,6 +94,7 @@ checkpatch: $(KERNEL_DEP)
 
 host-test:
 	cargo test --quiet --manifest-path $(TOP)/tests/host/Cargo.toml
+	bash $(TOP)/tests/host/linux-source-choice.sh
 
 demo: modules
 	$(TOP)/tests/vm/run.sh demo

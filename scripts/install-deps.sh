@@ -42,25 +42,13 @@ fi
 # LINUX_SOURCE_VERSION says otherwise) when the archive still has it;
 # otherwise the newest 6.12.y it has, with a warning, so a fresh machine can
 # still build after Debian drops the pinned point release.
-linux_source_newest() {
-	apt-cache madison "$LINUX_SOURCE_PKG" | awk -F' *[|] *' '{ print $2 }' |
-		sort -V | tail -n1
-}
 have_src=$(linux_source_installed)
-want_src=$LINUX_SOURCE_VERSION
-if [ "$want_src" != "$have_src" ]; then
+if [ "$LINUX_SOURCE_VERSION" != "$have_src" ]; then
 	apt-get update -qq
-	[ "$want_src" != newest ] || want_src=$(linux_source_newest)
-	[ -n "$want_src" ] || die "the archive offers no $LINUX_SOURCE_PKG"
-	if ! apt-cache madison "$LINUX_SOURCE_PKG" |
-	     awk -F' *[|] *' '{ print $2 }' | grep -qxF "$want_src"; then
-		newest=$(linux_source_newest)
-		[ -n "$newest" ] || die "the archive offers no $LINUX_SOURCE_PKG"
-		log "warning: $LINUX_SOURCE_PKG $want_src is no longer in the" \
-			"archive; building $newest instead (LINUX_SOURCE_VERSION=" \
-			"picks another)"
-		want_src=$newest
-	fi
+	want_src=$(apt-cache madison "$LINUX_SOURCE_PKG" |
+		awk -F' *[|] *' '{ print $2 }' |
+		linux_source_choose "$LINUX_SOURCE_VERSION") ||
+		die "the archive offers no $LINUX_SOURCE_PKG"
 	if [ "$want_src" != "$have_src" ]; then
 		log "installing $LINUX_SOURCE_PKG $want_src (was: $have_src)"
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \

@@ -39,5 +39,24 @@ linux_source_installed() {
 		2>/dev/null | sed -n 's/^ii *//p' | grep . || echo none
 }
 
+# linux_source_choose WANT: the linux-source-6.12 version to build, given
+# the versions the archive offers on stdin, one a line. WANT itself when the
+# archive has it; the newest offered for WANT=newest, or with a warning on
+# stderr when WANT is gone. Fails when the archive offers none.
+linux_source_choose() {
+	local want=$1 offered newest
+	offered=$(sort -V | grep .) || return 1
+	newest=$(tail -n1 <<<"$offered")
+	if [ "$want" = newest ]; then
+		echo "$newest"
+	elif grep -qxF -- "$want" <<<"$offered"; then
+		echo "$want"
+	else
+		echo "warning: $LINUX_SOURCE_PKG $want is no longer in the archive;" \
+			"building $newest instead (LINUX_SOURCE_VERSION= picks another)" >&2
+		echo "$newest"
+	fi
+}
+
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

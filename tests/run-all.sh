@@ -57,6 +57,8 @@ step "style: rustfmt --check on the module sources" make -s rustfmtcheck
 step "style: checkpatch.pl --strict on patches/ and our C" make -s checkpatch
 step "style: clippy build of both modules, no warnings" clippy_clean
 step "build: both modules build without warnings" build_clean
+step "host: make deps picks the pinned kernel source, or the newest when it is gone" \
+	bash "$here/host/linux-source-choice.sh"
 
 vm_passed=0 vm_failed=0
 # vm_job NAME JOB CMD...: runs CMD, a VM job whose guest writes TAP to
