@@ -129,8 +129,12 @@ authority_matrix() {
 		case "$name" in
 		unlink|rename-over)
 			say "$label $name: space freed at once: off ${got[$name.off.freed]} MiB, on ${got[$name.on.freed]} MiB"
+			# At most the file's own 4 MiB: what else the RPC run saw freed
+			# (a file of the scenario before, let go late) is not this one's.
+			local want=${got[$name.off.freed]}
+			[ "$want" -le 4 ] || want=4
 			check "$label $name: localio=on does not keep the unlinked file's space" \
-				test "${got[$name.on.freed]}" -ge "$(( ${got[$name.off.freed]} - 1 ))"
+				test "${got[$name.on.freed]}" -ge "$((want - 1))"
 			;;
 		*)
 			check "$label $name: when access is given back, local I/O resumes" \

@@ -47,8 +47,17 @@ echo "requests localio_rs_client.ko completed with direct I/O on the export."
 echo "Figures are from a TCG VM: compare rows with each other, not with real"
 echo "hardware."
 echo
-echo "Provider counters ($STATS):"
-sed 's/^/  /' "$STATS"
+echo "What localio_rs_client.ko did, all mounts together:"
+awk '$1 ~ /^(offered|local)_(read|write|commit)(_bytes)?$/ && $2 > 0 {
+	printf "  %-24s %s\n", $1, $2 }' "$STATS"
+declined=$(awk '$1 ~ /^declined_/ && $2 > 0 { printf "  %-24s %s\n", $1, $2 }' "$STATS")
+if [ -n "$declined" ]; then
+	echo "Sent to nfsd instead, by reason (Documentation/design.md names them):"
+	printf '%s\n' "$declined"
+else
+	echo "  (no request was declined: nothing went to nfsd that localio=on was offered)"
+fi
+echo "Every counter, module-wide and per NFS client: $STATS"
 nfs_umount_all
 modules_unload
 splats=$(dmesg_splats)
