@@ -24,7 +24,7 @@
 
 use core::fmt::Write;
 use core::pin::Pin;
-use kernel::{c_str, prelude::*, sync::Arc};
+use kernel::{c_str, prelude::*, sync::Arc, time::Ktime};
 
 #[path = "clients.rs"]
 pub mod clients;
@@ -41,10 +41,13 @@ use nfs::file::LowerFile;
 use nfs::local_io::{IoJob, IoSlot, LocalIo, LocalIoQueue, Op};
 use nfs::provider::{Provider, Registration};
 use nfs::request::{
-    Accepted, ClientId, CommitRequest, Declined, Offer, OfferFacts, Pages, ReadRequest, Stable,
-    Verifier, WriteRequest,
+    Accepted, ClientId, CommitRequest, Declined, NfsClient, Offer, OfferFacts, Pages, ReadRequest,
+    Stable, Verifier, WriteRequest,
 };
-use policy::{DeclineReason, QueueReason, ReleaseReason, Request, RequestKind, Submitter};
+use nfs::trace;
+use policy::{
+    DeclineReason, PathState, QueueReason, ReleaseReason, Request, RequestKind, Submitter,
+};
 use workqueue::{TaskFlagsScope, Ticker};
 
 module! {
@@ -124,6 +127,11 @@ struct Job {
     /// The file, kept open (and busy) until the request is done.
     file: FileInUse,
     client: Arc<Client>,
+    /// Where the I/O starts in the file (for a COMMIT, its range's start).
+    offset: u64,
+    /// When it was offered, for the completion's trace event (0 when that
+    /// event was off).
+    offered_ns: u64,
 }
 
 impl Job {
@@ -149,6 +157,17 @@ impl IoJob for Job {
         self.file.lower_file()
     }
 
+    fn submitting(&self, queued: bool) {
+        let kind = self.kind().name();
+        trace::submit(
+            &self.file.lower_file(),
+            kind,
+            self.offset,
+            self.served,
+            queued,
+        );
+    }
+
     fn done(io: Pin<KBox<LocalIo<Self>>>, result: isize, inline: bool) {
         let result = result as i64;
         let kind = io.job().kind();
@@ -158,6 +177,11 @@ impl IoJob for Job {
         });
         let job = LocalIo::into_job(io);
         let lower = job.file.lower_file();
+        let elapsed = match job.offered_ns {
+            0 => 0,
+            at => now_ns().saturating_sub(at),
+        };
+        trace::complete(&lower, kind.name(), job.offset, job.served, result, elapsed);
         let nfsd = job.file.nfsd();
         let errno = |status: i64| policy::client_errno(status);
         match job.request {
@@ -197,6 +221,11 @@ impl IoJob for Job {
     }
 }
 
+/// The monotonic clock, in nanoseconds.
+fn now_ns() -> u64 {
+    u64::try_from(Ktime::ktime_get().to_ns()).unwrap_or(0)
+}
+
 /// A lower filesystem's negative result, as the errno it is.
 fn lower_errno(result: i64) -> i32 {
     i32::try_from(result).unwrap_or(EIO.to_errno())
@@ -216,16 +245,35 @@ impl Provider for Localio {
             Offer::Write(_) => RequestKind::Write,
             Offer::Commit(_) => RequestKind::Commit,
         };
+        let offered_ns = if trace::complete_enabled() {
+            now_ns()
+        } else {
+            0
+        };
+        let facts = offer.facts();
+        let who = trace::Who {
+            client: offer.client(),
+            fileid: facts.fileid,
+        };
+        trace::offer(&who, kind.name(), facts.offset, facts.count);
         let client = self.clients.get_or_add(offer.client());
         self.clients.count(client.as_deref(), |c| c.offer(kind));
         let outcome = match &client {
-            Some(client) => serve(offer, kind, &submitter, client, self),
+            Some(client) => serve(offer, kind, &submitter, client, self, offered_ns),
             None => Err((offer.decline(), DeclineReason::NoMemory)),
         };
         let (answer, noted) = match outcome {
             Ok(accepted) => (Ok(accepted), Ok(())),
             Err((declined, reason)) => {
-                self.clients.count(client.as_deref(), |c| c.decline(reason));
+                trace::decline(&who, kind.name(), facts.offset, facts.count, reason.name());
+                let bytes = match kind {
+                    RequestKind::Commit => 0,
+                    _ => u64::from(facts.count),
+                };
+                self.clients.count(client.as_deref(), |c| {
+                    c.decline(reason);
+                    c.rpc_bytes(kind, bytes);
+                });
                 (Err(declined), Err(reason))
             }
         };
@@ -238,15 +286,45 @@ impl Provider for Localio {
     fn client_release(&self, client: ClientId) {
         self.clients.remove(client);
     }
+
+    /// `local=yes|no|unknown [reason=STATE]`, then the client's bytes
+    /// served here and sent to nfsd, and the files it holds open. Per NFS
+    /// client: mounts of one server share it.
+    fn show_stats(&self, w: &mut SeqFile<'_>, nfs_client: &NfsClient) -> core::fmt::Result {
+        let client = self.clients.find(nfs_client);
+        let last = client
+            .as_ref()
+            .map_or(PathState::Unknown, |c| c.path_state());
+        let (local, state) = PathState::for_mount(
+            nfs_client.handshake_found_local(),
+            nfs_client.localio_enabled(),
+            last,
+        );
+        write!(w, "local={local}")?;
+        if !state.is_local() {
+            write!(w, " reason={}", state.name())?;
+        }
+        let Some(client) = client else {
+            return Ok(());
+        };
+        let c = &client.counters;
+        for kind in [RequestKind::Read, RequestKind::Write] {
+            let name = kind.name();
+            write!(w, " local_{name}_bytes={}", c.served_bytes(kind))?;
+            write!(w, " rpc_{name}_bytes={}", c.rpc_bytes_of(kind))?;
+        }
+        write!(w, " open_files={}", client.open_files())
+    }
 }
 
 /// Serves `offer` from `client`'s file for it, or says why not.
 fn serve<'a>(
-    offer: Offer<'a>,
+    mut offer: Offer<'a>,
     kind: RequestKind,
     submitter: &Submitter,
     client: &Arc<Client>,
     localio: &Localio,
+    offered_ns: u64,
 ) -> Result<Accepted<'a>, (Declined<'a>, DeclineReason)> {
     let nfs_client = offer.client();
     let OfferFacts {
@@ -254,6 +332,7 @@ fn serve<'a>(
         count,
         pgbase,
         nr_pages,
+        fileid,
     } = offer.facts();
     let decline = |offer: Offer<'a>, reason| Err((offer.decline(), reason));
     // nfs.ko's LOCALIO handshake (UUID_IS_LOCAL) found nfsd in this kernel
@@ -305,7 +384,20 @@ fn serve<'a>(
     // revoked while the client's lease runs is news only it can tell.
     if let Some(state) = offer.nfs4_state() {
         if !file.nfsd().stateid_ok(&state) {
-            return decline(offer, DeclineReason::Stateid);
+            // The stateid was chosen when nfs.ko offered the request. A
+            // delegation the client returned since (its DELEGRETURN racing
+            // writeback of the file) is gone at nfsd, and the RPC would not
+            // carry it: its ->rpc_call_prepare chooses again when it is
+            // sent. So choose again, once, before sending it to nfsd.
+            let fresh = offer
+                .choose_nfs4_state_again()
+                .filter(|fresh| fresh.stateid != state.stateid);
+            match fresh {
+                Some(fresh) if file.nfsd().stateid_ok(&fresh) => {
+                    client.count(ClientCounters::stateid_chosen_again);
+                }
+                _ => return decline(offer, DeclineReason::Stateid),
+            }
         }
     }
     // Taken before the request is: without memory, nfs.ko sends it.
@@ -362,9 +454,17 @@ fn serve<'a>(
         written,
         file: FileInUse::new(file),
         client: client.clone(),
+        offset,
+        offered_ns,
     };
     let path = policy::submit_inline(submitter, job.file.lower_file().stack_depth());
     client.count(|c| c.submission(path));
+    let who = trace::Who {
+        client: nfs_client,
+        fileid,
+    };
+    let submit = path.map_or_else(QueueReason::name, |()| "inline");
+    trace::accept(&who, kind.name(), offset, count, served, submit);
     LocalIo::start(slot.fill(job, op, pgbase, served), path.is_ok());
     Ok(accepted)
 }
@@ -426,6 +526,19 @@ fn write_counters(
             c.released(reason)
         )?;
     }
+    for kind in [RequestKind::Read, RequestKind::Write] {
+        let name = kind.name();
+        write!(
+            w,
+            "{start}rpc_{name}_bytes{sep}{}{end}",
+            c.rpc_bytes_of(kind)
+        )?;
+    }
+    write!(
+        w,
+        "{start}stateid_chosen_again{sep}{}{end}",
+        c.stateids_chosen_again()
+    )?;
     write!(w, "{start}local_split{sep}{}{end}", c.splits())?;
     write!(w, "{start}handshakes{sep}{}{end}", c.handshakes())?;
     write!(

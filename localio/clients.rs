@@ -51,6 +51,7 @@ use crate::nfs::percpu::PerCpuCells;
 use crate::nfs::rcu::{self, RcuSlots, Retired};
 use crate::nfs::request::{ClientId, FileKey, NfsClient, Opener};
 use crate::nfs::shim::{Check, NfsdFile, OpenError};
+use crate::nfs::trace;
 use crate::policy::{
     due, refusal_blocks, refusal_current, sweep_file, Counters, DeclineReason, DioAlignment,
     FileAtTick, PathState, ReleaseReason, Reuse, COUNTER_SLOTS,
@@ -388,13 +389,16 @@ impl Client {
                 Reuse::Use => {
                     file.touch();
                     self.count(Counters::file_reuse);
+                    self.trace_file(&file, "reuse", None);
                     return Ok(file);
                 }
                 Reuse::Decline(reason) => return Err(reason),
                 Reuse::Reopen => {
                     self.count(Counters::file_reopen);
+                    self.trace_file(&file, "reopen", None);
                     if self.forget(key, &file) {
                         self.count(|c| c.release(why, 1));
+                        self.trace_file(&file, "release", Some(why));
                     }
                     // Our hold may be what keeps an unlinked file reachable
                     // by its filehandle: gone before nfsd looks again.
@@ -419,8 +423,10 @@ impl Client {
             }
         };
         self.count(Counters::file_open);
+        self.trace_file(&file, "open", None);
         if !self.remember(key, Entry::open(file.clone())) {
             self.count(|c| c.release(ReleaseReason::Full, 1));
+            self.trace_file(&file, "release", Some(ReleaseReason::Full));
         }
         Ok(file)
     }
@@ -538,15 +544,30 @@ impl Client {
             table.open -= opens;
             table.len
         };
-        for (_, reason) in gone.iter() {
+        for (entry, reason) in gone.iter() {
             if let Some(reason) = reason {
                 self.count(|c| c.release(*reason, 1));
+                if let Some(file) = entry.open_file() {
+                    self.trace_file(file, "release", Some(*reason));
+                }
             }
         }
         // Released outside the lock: closing may sleep.
         drop(gone);
         rcu::release_all(retired);
         left
+    }
+
+    /// The file cache's trace event for `file`.
+    fn trace_file(&self, file: &OpenFile, what: &str, reason: Option<ReleaseReason>) {
+        let reason = reason.map_or("", ReleaseReason::name);
+        trace::file(
+            &self.server,
+            self.nfs_version,
+            &file.lower_file(),
+            what,
+            reason,
+        );
     }
 
     /// Whether a handshake waits to be redone ([`Self::want_probe`]).
@@ -563,6 +584,11 @@ impl Client {
         if let Some(nfs_client) = probe {
             nfs_client.probe();
             self.count(Counters::handshake);
+            trace::handshake(
+                &self.server,
+                self.nfs_version,
+                nfs_client.handshake_found_local(),
+            );
             // Outside every lock of ours: with the client's last mount gone,
             // this frees it, and nfs.ko tells us (`Clients::remove`).
             drop(nfs_client);
@@ -584,6 +610,7 @@ impl Client {
         // came just before: it keeps its file until it is done.
         let mut retired = KVec::new();
         for file in files.values().filter_map(Entry::open_file) {
+            self.trace_file(file, "release", Some(reason));
             if let Some(r) = self.index.unpublish(file.key.slot_hash(), file) {
                 // Without memory, `push` drops `r`, which then waits for
                 // its readers alone.
@@ -615,6 +642,11 @@ impl Client {
             "LOCALIO {onoff} for server {server} (NFSv{version}{role}): {}\n",
             state.why()
         );
+    }
+
+    /// How LOCALIO last fared for this client.
+    pub(crate) fn path_state(&self) -> PathState {
+        PathState::from_code(self.path.load(Ordering::Relaxed))
     }
 
     /// The server's name and the NFS version, for the log and statistics.
@@ -659,6 +691,11 @@ impl Clients {
     }
 
     /// The state of `nfs_client`, created on its first request.
+    /// The client kept for `nfs_client`, if it has been offered I/O.
+    pub(crate) fn find(&self, nfs_client: &NfsClient) -> Option<Arc<Client>> {
+        self.map.lock().get(&nfs_client.id()).cloned()
+    }
+
     pub(crate) fn get_or_add(&self, nfs_client: &NfsClient) -> Option<Arc<Client>> {
         let id = nfs_client.id();
         let hash = id.slot_hash();

@@ -580,6 +580,41 @@ impl PathState {
         matches!(self, PathState::Local)
     }
 
+    /// Its name, for the mount's `localio:` line in mountstats.
+    pub const fn name(self) -> &'static str {
+        match self {
+            PathState::Unknown => "no_io_yet",
+            PathState::Local => "local",
+            PathState::NotLocal => "not_local",
+            PathState::NoShim => "no_shim",
+            PathState::NfsdDown => "nfsd_down",
+            PathState::Disabled => "disabled",
+        }
+    }
+
+    /// What a mount's `localio:` line says of its client: whether its I/O
+    /// is served locally now (`yes`, `no`, or `unknown` before its first
+    /// request) and, when not `yes`, the state that says why. nfs.ko's own
+    /// view (the handshake found nfsd here; LOCALIO not turned off) comes
+    /// first: our last outcome may be older than a handshake redone since.
+    pub fn for_mount(
+        handshake_local: bool,
+        enabled: bool,
+        last: PathState,
+    ) -> (&'static str, Self) {
+        let now = match (handshake_local, enabled) {
+            (false, _) => PathState::NotLocal,
+            (true, false) => PathState::Disabled,
+            (true, true) => last,
+        };
+        let local = match now {
+            PathState::Local => "yes",
+            PathState::Unknown => "unknown",
+            _ => "no",
+        };
+        (local, now)
+    }
+
     /// Why, for the kernel log.
     pub const fn why(self) -> &'static str {
         match self {
@@ -687,9 +722,11 @@ const COMPLETED_INLINE: usize = HANDSHAKES + 1;
 const COMPLETED_ASYNC: usize = COMPLETED_INLINE + 1;
 const SUBMITTED_INLINE: usize = COMPLETED_ASYNC + 1;
 const QUEUED: usize = SUBMITTED_INLINE + 1;
+const STATEID_AGAIN: usize = QUEUED + QUEUE_REASONS;
+const RPC_BYTES: usize = STATEID_AGAIN + 1;
 
 /// Cells a [`Counters`] needs.
-pub const COUNTER_SLOTS: usize = QUEUED + QUEUE_REASONS;
+pub const COUNTER_SLOTS: usize = RPC_BYTES + KINDS;
 
 /// Request accounting, updated concurrently from every offer and
 /// completion.
@@ -797,6 +834,29 @@ impl<C: CounterCells> Counters<C> {
     /// Accounts one request sent back to RPC.
     pub fn decline(&self, reason: DeclineReason) {
         self.bump(DECLINED + reason.index());
+    }
+
+    /// Accounts the `bytes` of a declined READ or WRITE, which nfs.ko sends
+    /// to nfsd (the rest of a request served in part is offered, and so
+    /// counted, on its own).
+    pub fn rpc_bytes(&self, kind: RequestKind, bytes: u64) {
+        self.cells.add(RPC_BYTES + kind.index(), bytes);
+    }
+
+    /// Bytes of declined requests of `kind` so far.
+    pub fn rpc_bytes_of(&self, kind: RequestKind) -> u64 {
+        self.get(RPC_BYTES + kind.index())
+    }
+
+    /// Accounts one NFSv4 request whose stateid nfsd refused but that was
+    /// served under the one nfs.ko chose again.
+    pub fn stateid_chosen_again(&self) {
+        self.bump(STATEID_AGAIN);
+    }
+
+    /// Requests served under a stateid chosen again so far.
+    pub fn stateids_chosen_again(&self) -> u64 {
+        self.get(STATEID_AGAIN)
     }
 
     /// Accounts one request completed locally with `result` (bytes moved,

@@ -21,6 +21,19 @@ pub(crate) struct SeqFile<'a> {
     _show: PhantomData<&'a mut b::seq_file>,
 }
 
+impl SeqFile<'_> {
+    /// # Safety
+    ///
+    /// `seq` must be a `seq_file` being shown, written only through this
+    /// for `'a`.
+    pub(super) unsafe fn from_raw<'a>(seq: *mut b::seq_file) -> SeqFile<'a> {
+        SeqFile {
+            seq,
+            _show: PhantomData,
+        }
+    }
+}
+
 impl Write for SeqFile<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         // SAFETY: `seq` is the seq_file of the `show` call borrowing it.

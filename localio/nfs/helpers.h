@@ -26,3 +26,25 @@ void localio_rs_rcu_read_unlock(void);
 u64 __percpu *localio_rs_alloc_percpu_u64(size_t n);
 void localio_rs_this_cpu_add_u64(u64 __percpu *cells, size_t i, u64 n);
 u64 localio_rs_sum_percpu_u64(const u64 __percpu *cells, size_t i);
+
+/* trace.c: one helper per trace event of trace.h. */
+void localio_rs_trace_offer(const struct nfs_client *clp, u64 fileid,
+			    const char *kind, u32 kind_len, u64 offset,
+			    u32 count);
+void localio_rs_trace_decline(const struct nfs_client *clp, u64 fileid,
+			      const char *kind, u32 kind_len, u64 offset,
+			      u32 count, const char *reason, u32 reason_len);
+void localio_rs_trace_accept(const struct nfs_client *clp, u64 fileid,
+			     const char *kind, u32 kind_len, u64 offset,
+			     u32 count, u32 served, const char *path,
+			     u32 path_len);
+void localio_rs_trace_submit(const struct file *file, const char *kind,
+			     u32 kind_len, u64 offset, u32 served, bool queued);
+bool localio_rs_trace_complete_enabled(void);
+void localio_rs_trace_complete(const struct file *file, const char *kind,
+			       u32 kind_len, u64 offset, u32 served,
+			       s64 result, u64 ns);
+void localio_rs_trace_file(const char *server, u32 vers,
+			   const struct file *file, const char *what,
+			   u32 what_len, const char *reason, u32 reason_len);
+void localio_rs_trace_handshake(const char *server, u32 vers, bool local);

@@ -51,6 +51,10 @@ pub(crate) trait IoJob: Send + Sized + 'static {
     /// its submitter, inline or on a worker, when the filesystem completed
     /// it within the submission (`inline`), or else on a worker.
     fn done(io: Pin<KBox<LocalIo<Self>>>, result: isize, inline: bool);
+
+    /// Called just before the I/O goes to the filesystem, from a worker
+    /// (`queued`) or the task that offered it (for tracing).
+    fn submitting(&self, _queued: bool) {}
 }
 
 /// What a [`LocalIo`] does.
@@ -289,6 +293,7 @@ impl<J: IoJob> LocalIo<J> {
     /// inline submission may still complete through it.
     pub(crate) fn start(this: Pin<KBox<Self>>, inline: bool) {
         if inline && !QUEUE.load(Ordering::Acquire).is_null() {
+            this.job.submitting(false);
             Self::submit(this);
         } else if let Err(this) = Self::enqueue(this) {
             J::done(this, -(b::ESHUTDOWN as isize), true);
@@ -537,7 +542,10 @@ impl<J: IoJob> WorkItem for LocalIo<J> {
                 let result = this.result.load(Ordering::Relaxed);
                 J::done(this, result, false);
             }
-            _ => Self::submit(this),
+            _ => {
+                this.job.submitting(true);
+                Self::submit(this)
+            }
         }
     }
 }

@@ -20,3 +20,4 @@ pub(crate) mod request;
 pub(crate) mod shim;
 #[path = "../../shim_api/mod.rs"]
 pub(crate) mod shim_api;
+pub(crate) mod trace;

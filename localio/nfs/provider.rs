@@ -11,7 +11,8 @@
 //! calls in flight, so none runs after it.
 
 use super::bindings as b;
-use super::request::{Accepted, ClientId, CommitOffer, Declined, Offer, PgioOffer};
+use super::debugfs::SeqFile;
+use super::request::{Accepted, ClientId, CommitOffer, Declined, NfsClient, Offer, PgioOffer};
 use core::ffi::{c_int, c_void, CStr};
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::{prelude::*, sync::Arc};
@@ -26,6 +27,12 @@ pub(crate) trait Provider: Send + Sync + 'static {
     /// nfs.ko is about to free the `nfs_client` `client`; no request of
     /// it is in flight.
     fn client_release(&self, _client: ClientId) {
+        kernel::build_error(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Writes, on one line, what the provider knows of `client` for a
+    /// `localio=on` mount's `localio:` line in `/proc/self/mountstats`.
+    fn show_stats(&self, _out: &mut SeqFile<'_>, _client: &NfsClient) -> core::fmt::Result {
         kernel::build_error(kernel::error::VTABLE_DEFAULT_ERROR)
     }
 }
@@ -59,6 +66,7 @@ impl<T: Provider> Registration<T> {
             b::nfs_localio_provider {
                 name: name.as_ptr().cast(),
                 client_release: T::HAS_CLIENT_RELEASE.then_some(Self::client_release as _),
+                show_stats: T::HAS_SHOW_STATS.then_some(Self::show_stats as _),
                 pgio: Some(Self::pgio),
                 commit: Some(Self::commit),
                 ..Default::default()
@@ -109,6 +117,21 @@ impl<T: Provider> Registration<T> {
         // SAFETY: A hook of the registered provider, with a client nfs.ko
         // handed it.
         unsafe { Self::registered().client_release(ClientId::from_raw(clp)) };
+    }
+
+    /// nfs.ko's `show_stats` hook.
+    ///
+    /// # Safety
+    ///
+    /// Only called by nfs.ko, while registered, with the `seq_file` of
+    /// `/proc/self/mountstats` being shown and a mount's live client.
+    unsafe extern "C" fn show_stats(seq: *mut b::seq_file, clp: *mut b::nfs_client) {
+        // SAFETY: nfs.ko's contract: the seq_file is ours to write for the
+        // call, and the mount being shown holds the client.
+        let (mut out, client) = unsafe { (SeqFile::from_raw(seq), NfsClient::from_raw(clp)) };
+        // SAFETY: A hook of the registered provider. A full seq_file is
+        // shown again with more room by its core: nothing to report here.
+        let _ = unsafe { Self::registered() }.show_stats(&mut out, client);
     }
 
     /// nfs.ko's `pgio` hook.

@@ -119,7 +119,7 @@ impl NfsClient {
     /// # Safety
     ///
     /// `clp` must point to an `nfs_client` that stays alive for `'a`.
-    unsafe fn from_raw<'a>(clp: *mut b::nfs_client) -> &'a Self {
+    pub(super) unsafe fn from_raw<'a>(clp: *mut b::nfs_client) -> &'a Self {
         // SAFETY: `NfsClient` is a transparent wrapper of the live object.
         unsafe { &*clp.cast::<Self>() }
     }
@@ -272,6 +272,9 @@ pub(crate) struct OfferFacts {
     pub(crate) pgbase: u32,
     /// How many pages the data is in (none for a COMMIT).
     pub(crate) nr_pages: usize,
+    /// The file's NFS fileid (its inode number on the server), for
+    /// tracing.
+    pub(crate) fileid: u64,
 }
 
 impl<'a> Offer<'a> {
@@ -321,17 +324,31 @@ impl<'a> Offer<'a> {
         }
     }
 
+    /// Has nfs.ko choose the stateid of an NFSv4 READ or WRITE again, as
+    /// its `->rpc_call_prepare` chooses one for the RPC when it is sent, and
+    /// returns the state it is now under; `None` when nfs.ko would not send
+    /// the request under any (state lost, recovery, lease past), and for
+    /// what [`Self::nfs4_state`] has no state for.
+    pub(crate) fn choose_nfs4_state_again(&mut self) -> Option<Nfs4State> {
+        match self {
+            Offer::Read(o) => o.choose_nfs4_state_again(false),
+            Offer::Write(o) => o.choose_nfs4_state_again(true),
+            Offer::Commit(_) => None,
+        }
+    }
+
     /// Its range and shape.
     pub(crate) fn facts(&self) -> OfferFacts {
-        let pgio = |(offset, count, pgbase), nr_pages| OfferFacts {
+        let pgio = |(offset, count, pgbase), nr_pages, fileid| OfferFacts {
             offset,
             count,
             pgbase,
             nr_pages,
+            fileid,
         };
         match self {
-            Offer::Read(o) => pgio(o.range(), o.nr_pages()),
-            Offer::Write(o) => pgio(o.range(), o.nr_pages()),
+            Offer::Read(o) => pgio(o.range(), o.nr_pages(), o.fileid()),
+            Offer::Write(o) => pgio(o.range(), o.nr_pages(), o.fileid()),
             Offer::Commit(o) => {
                 let (offset, count) = o.range();
                 OfferFacts {
@@ -339,6 +356,7 @@ impl<'a> Offer<'a> {
                     count,
                     pgbase: 0,
                     nr_pages: 0,
+                    fileid: o.fileid(),
                 }
             }
         }
@@ -463,6 +481,12 @@ impl<'a, D: Direction> PgioOffer<'a, D> {
         (args.offset, args.count, args.pgbase)
     }
 
+    /// The NFS inode's number, which on 64-bit kernels is the fileid.
+    fn fileid(&self) -> u64 {
+        // SAFETY: An offered request's inode lives until it completes.
+        u64::try_from(unsafe { (*self.hdr().inode).i_ino }).unwrap_or(0)
+    }
+
     /// Which file the request needs.
     pub(crate) fn key(&self) -> FileKey {
         // SAFETY: An offered request's filehandle is valid.
@@ -506,6 +530,24 @@ impl<'a, D: Direction> PgioOffer<'a, D> {
             minor_version: client.minor_version(),
             write,
         })
+    }
+
+    fn choose_nfs4_state_again(&mut self, write: bool) -> Option<Nfs4State> {
+        // A data server's stateid is the layout driver's, not the open
+        // state's that nfs.ko's check chooses.
+        if self.is_data_server() {
+            return None;
+        }
+        let client = self.client();
+        // SAFETY: `rpc_ops` is set at creation and points to a static table.
+        let check = unsafe { (*(*client.as_raw()).rpc_ops).localio_pgio_check }?;
+        // SAFETY: The header is ours for the hook call (type invariant);
+        // this is the check nfs.ko made of it before offering it, which
+        // reads the client's state and rewrites only `args.stateid`.
+        if unsafe { check(self.hdr.as_ptr()) } != 0 {
+            return None;
+        }
+        self.nfs4_state(write)
     }
 
     /// Takes the request: it is now the provider's to complete.
@@ -603,6 +645,12 @@ impl<'a> CommitOffer<'a> {
     /// `(offset, count)`; a count of 0 means to the end of the file.
     pub(crate) fn range(&self) -> (u64, u32) {
         (self.data().args.offset, self.data().args.count)
+    }
+
+    /// As [`PgioOffer::fileid`].
+    fn fileid(&self) -> u64 {
+        // SAFETY: An offered COMMIT's inode lives until it completes.
+        u64::try_from(unsafe { (*self.data().inode).i_ino }).unwrap_or(0)
     }
 
     /// Whether the COMMIT is for an active swap file.

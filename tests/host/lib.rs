@@ -256,6 +256,16 @@ mod tests {
             Box::new(|c| c.completion(false)),
             Box::new(|c| c.completed_async()),
         ));
+        counters.push((
+            Box::new(|c| c.stateid_chosen_again()),
+            Box::new(|c| c.stateids_chosen_again()),
+        ));
+        for kind in RequestKind::ALL {
+            counters.push((
+                Box::new(move |c| c.rpc_bytes(kind, 1)),
+                Box::new(move |c| c.rpc_bytes_of(kind)),
+            ));
+        }
         // Served, bytes and errors per kind: three cells each, below.
         assert_eq!(counters.len() + 3 * RequestKind::ALL.len(), COUNTER_SLOTS);
 
@@ -596,5 +606,27 @@ mod tests {
             (c.file_opens(), c.file_reuses(), c.file_reopens()),
             (0, 0, 1)
         );
+    }
+
+    #[test]
+    fn a_mounts_state_puts_nfs_kos_view_first() {
+        use PathState::*;
+        assert_eq!(PathState::for_mount(true, true, Local), ("yes", Local));
+        assert_eq!(
+            PathState::for_mount(true, true, Unknown),
+            ("unknown", Unknown)
+        );
+        assert_eq!(PathState::for_mount(true, true, NoShim), ("no", NoShim));
+        assert_eq!(PathState::for_mount(true, true, NfsdDown), ("no", NfsdDown));
+        // A handshake redone since our last request, or LOCALIO turned
+        // off, is news our last outcome does not have yet.
+        assert_eq!(PathState::for_mount(false, true, Local), ("no", NotLocal));
+        assert_eq!(PathState::for_mount(false, false, Local), ("no", NotLocal));
+        assert_eq!(PathState::for_mount(true, false, Local), ("no", Disabled));
+        let names: Vec<&str> = [Unknown, Local, NotLocal, NoShim, NfsdDown, Disabled]
+            .iter()
+            .map(|s| s.name())
+            .collect();
+        assert_distinct_and_lowercase(&names);
     }
 }

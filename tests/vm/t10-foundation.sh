@@ -6,8 +6,8 @@
 # untouched for mounts without the option, and clean module lifecycles.
 # Sourced by tests/vm/guest.sh in the VM after the server setup.
 
-# SOAK=1 (see README) moves four times as much data through every path.
-SIZE_MB=$(( ${SOAK:-0} != 0 ? 256 : 64 ))
+# SOAK=1 (see README) moves sixteen times as much data through every path.
+SIZE_MB=$(( ${SOAK:-0} != 0 ? 256 : 16 ))
 head -c ${SIZE_MB}M /dev/urandom >"$WORK/ref"
 ref=$(sum "$WORK/ref")
 nfs_refcnt0=$(cat /sys/module/nfs/refcnt)
@@ -84,8 +84,64 @@ for v in 3 4.2; do
 		test "$(nfsd_io)" -eq "$io0"
 done
 
-# --- lifecycle ---------------------------------------------------------
+# --- the mount's state in /proc/self/mountstats ------------------------
+# localio_line DIR: the "localio:" line of the mount on DIR, as an
+# unprivileged user reads it (empty when the mount has none).
+localio_line() {
+	setpriv --reuid=1000 --regid=1000 --clear-groups cat /proc/self/mountstats |
+		awk -v d="$1" '$1 == "device" { m = ($5 == d) } m && $1 == "localio:" { $1 = ""; print substr($0, 2) }'
+}
+say "mountstats, no shim: $(localio_line "$MNT/on3")"
+check "mountstats: a localio=on mount without the shim says it is not local, and why" \
+	eval 'localio_line "$MNT/on3" | grep -Eq "^provider=localio_rs_client local=no reason=no_shim "'
+check "mountstats: and counts the bytes nfs.ko sent to nfsd" \
+	eval 'localio_line "$MNT/on3" | grep -Eq " rpc_write_bytes=[1-9][0-9]{6,} "'
+check "mountstats: mounts without localio=on have no localio: line" \
+	eval '[ -z "$(localio_line "$MNT/off3")" ] && [ -z "$(localio_line "$MNT/plain42")" ]'
+
+# --- trace events ------------------------------------------------------
 modules_load
+TRACE=/sys/kernel/tracing
+# trace_io: with every localio_rs event on, an aligned O_DIRECT write and
+# cold read (served locally) and a write that starts misaligned (sent to
+# nfsd); the events are left in $WORK/trace.
+trace_io() {
+	: >"$TRACE/trace"
+	echo 1 >"$TRACE/events/localio_rs/enable" || return 1
+	dd if="$WORK/ref" of="$MNT/on3/traced" bs=1M count=1 oflag=direct status=none &&
+		drop_caches &&
+		dd if="$MNT/on3/traced" of=/dev/null bs=1M iflag=direct status=none &&
+		python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY)
+os.pwrite(fd, b"x" * 100, 100)
+os.fsync(fd)' "$MNT/on3/traced"
+	local rc=$?
+	echo 0 >"$TRACE/events/localio_rs/enable"
+	cp "$TRACE/trace" "$WORK/trace"
+	rm -f "$MNT/on3/traced"
+	return $rc
+}
+# traced PATTERN: a line of the trace matches the extended regex.
+traced() { grep -Eq -- "$1" "$WORK/trace"; }
+check "trace events: I/O with every localio_rs event on" trace_io
+say "trace events: $(grep -c localio_rs_ "$WORK/trace") lines, e.g. $(grep -m1 -o 'localio_rs_accept: .*' "$WORK/trace")"
+check "trace: offers name the client, file, kind and range" \
+	traced 'localio_rs_offer: server=127\.0\.0\.1 nfsv3 fileid=[0-9]+ write offset=0 count=1048576'
+check "trace: the aligned write is accepted whole, submitted by the writer" \
+	traced 'localio_rs_accept: .* write offset=0 count=1048576 served=1048576 submit=inline'
+check "trace: submission and completion, with the result and the time" \
+	eval "traced 'localio_rs_submit: dev=[0-9]+:[0-9]+ ino=[0-9]+ read offset=0' &&
+		traced 'localio_rs_complete: .* read offset=0 served=[0-9]+ result=[0-9]+ ns=[1-9]'"
+check "trace: the misaligned write is declined, with its counter's reason" \
+	traced 'localio_rs_decline: .* write offset=100 count=100 reason=misaligned'
+say "mountstats, with the shim: $(localio_line "$MNT/on3")"
+check "mountstats: with the shim, the mount is local and counts what it served here" \
+	eval 'localio_line "$MNT/on3" | grep -Eq "^provider=localio_rs_client local=yes local_read_bytes=[1-9][0-9]* .*local_write_bytes=[1-9]"'
+check "trace: the file cache's open and reuse of the file" \
+	eval "traced 'localio_rs_file: server=127\.0\.0\.1 nfsv3 dev=[0-9:]+ ino=[0-9]+ open' &&
+		traced 'localio_rs_file: .* reuse'"
+
+# --- lifecycle ---------------------------------------------------------
 rmmod_while_busy() {
 	local pid rc=0
 	dd if="$WORK/ref" of="$MNT/on3/busy" bs=64k oflag=direct status=none &
@@ -109,11 +165,12 @@ cycles_leave_nothing() {
 		dd if="$WORK/ref" of="$MNT/on3/cycle" bs=1M count=4 oflag=direct status=none || return 1
 	done
 	modules_unload || return 1
+	[ "$(localio_line "$MNT/on3")" = provider=none ] || { say "mountstats: $(localio_line "$MNT/on3")"; return 1; }
 	! lsmod | grep -q '^localio_rs' &&
 		[ ! -e /sys/kernel/debug/localio_rs ] &&
 		modules_load && test -r "$STATS"
 }
-check "insmod/rmmod cycles under a localio=on mount leave nothing behind" cycles_leave_nothing
+check "insmod/rmmod cycles under a localio=on mount leave nothing behind (mountstats: provider=none)" cycles_leave_nothing
 
 unmount_and_unload() {
 	nfs_umount_all && modules_unload && ! grep -q " $MNT/" /proc/mounts &&
