@@ -175,7 +175,7 @@ impl IoJob for Job {
             c.complete(kind, result);
             c.completion(inline);
         });
-        let job = LocalIo::into_job(io);
+        let job = LocalIo::into_job(io, result as isize);
         let lower = job.file.lower_file();
         let elapsed = match job.offered_ns {
             0 => 0,
@@ -376,10 +376,11 @@ fn serve<'a>(
         count,
         pgbase,
     };
-    let served = match policy::check(&request, file.dio()) {
-        Ok(served) => served,
+    let plan = match policy::plan(&request, file.dio()) {
+        Ok(plan) => plan,
         Err(reason) => return decline(offer, reason),
     };
+    let served = plan.bytes;
     // nfsd checks the stateid of every NFSv4 READ and WRITE: state it
     // revoked while the client's lease runs is news only it can tell.
     if let Some(state) = offer.nfs4_state() {
@@ -401,11 +402,15 @@ fn serve<'a>(
         }
     }
     // Taken before the request is: without memory, nfs.ko sends it.
-    let Ok(slot) = IoSlot::<Job>::reserve(nr_pages) else {
+    let bounce_bytes = if plan.bounce { served } else { 0 };
+    let Ok(slot) = IoSlot::<Job>::reserve(nr_pages, bounce_bytes) else {
         return decline(offer, DeclineReason::NoMemory);
     };
     if served < count {
         client.count(ClientCounters::split);
+    }
+    if plan.bounce {
+        client.count(|c| c.bounce(served));
     }
     let (request, accepted, op, written) = match offer {
         Offer::Read(o) => {
@@ -538,6 +543,12 @@ fn write_counters(
         w,
         "{start}stateid_chosen_again{sep}{}{end}",
         c.stateids_chosen_again()
+    )?;
+    write!(w, "{start}local_bounced{sep}{}{end}", c.bounced())?;
+    write!(
+        w,
+        "{start}local_bounced_bytes{sep}{}{end}",
+        c.bounced_bytes()
     )?;
     write!(w, "{start}local_split{sep}{}{end}", c.splits())?;
     write!(w, "{start}handshakes{sep}{}{end}", c.handshakes())?;

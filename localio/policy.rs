@@ -215,6 +215,105 @@ pub fn check(req: &Request, dio: DioAlignment) -> Result<u32, DeclineReason> {
     }
 }
 
+/// The most bytes of one READ or WRITE served through a bounce buffer: a
+/// full NFS transfer (1 MiB). A longer request is served in part and its
+/// rest offered again, so memory a request pins for its bounce stays
+/// bounded.
+pub const BOUNCE_MAX: u32 = 1 << 20;
+
+/// How a READ or WRITE is served: its first `bytes` locally, straight from
+/// and into its own pages, or (`bounce`) through pages of the provider's
+/// own, because its pages are not aligned in memory as direct I/O needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Serve {
+    /// Bytes served locally, from the start; nfs.ko sends the rest.
+    pub bytes: u32,
+    /// Copied through an aligned bounce buffer.
+    pub bounce: bool,
+}
+
+/// [`check`], and for a READ or WRITE whose file offset is aligned but
+/// whose memory is not (an O_DIRECT buffer at any address: NFS accepts
+/// them), service through a page-aligned bounce buffer of at most
+/// [`BOUNCE_MAX`] bytes: read into it and copy out, or copy in and write
+/// from it. The page cache stays out of it either way.
+pub fn plan(req: &Request, dio: DioAlignment) -> Result<Serve, DeclineReason> {
+    match check(req, dio) {
+        Ok(bytes) => Ok(Serve {
+            bytes,
+            bounce: false,
+        }),
+        Err(DeclineReason::Misaligned) if only_memory_misaligned(req, dio) => {
+            // A bounce buffer starts at a page boundary.
+            let bounced = Request {
+                pgbase: 0,
+                count: req.count.min(BOUNCE_MAX),
+                ..*req
+            };
+            check(&bounced, dio).map(|bytes| Serve {
+                bytes,
+                bounce: true,
+            })
+        }
+        Err(reason) => Err(reason),
+    }
+}
+
+/// Whether only the memory of `req` keeps it from direct I/O: its file
+/// offset is aligned, and a page-aligned buffer would be.
+fn only_memory_misaligned(req: &Request, dio: DioAlignment) -> bool {
+    let mem = dio.mem.max(1);
+    req.kind != RequestKind::Commit
+        && dio.offset != 0
+        && is_multiple(req.offset, dio.offset)
+        && is_multiple(PAGE_SIZE.into(), mem)
+        && !is_multiple(req.pgbase.into(), mem)
+}
+
+/// One step of a copy between two runs of pages: `len` bytes from byte
+/// `src_at` of source page `src_page` to byte `dst_at` of destination page
+/// `dst_page`, none crossing a page boundary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageCopy {
+    /// Index of the destination page in its run.
+    pub dst_page: usize,
+    /// Byte offset in that page.
+    pub dst_at: u32,
+    /// Index of the source page in its run.
+    pub src_page: usize,
+    /// Byte offset in that page.
+    pub src_at: u32,
+    /// Bytes to copy.
+    pub len: u32,
+}
+
+/// The steps of copying `len` bytes that start `src_off` bytes into a run of
+/// pages to `dst_off` bytes into another.
+pub fn page_copies(dst_off: u32, src_off: u32, len: u32) -> impl Iterator<Item = PageCopy> {
+    let (mut dst, mut src, end) = (
+        u64::from(dst_off),
+        u64::from(src_off),
+        u64::from(src_off) + u64::from(len),
+    );
+    let page = u64::from(PAGE_SIZE);
+    core::iter::from_fn(move || {
+        if src >= end {
+            return None;
+        }
+        let n = (page - dst % page).min(page - src % page).min(end - src);
+        let step = PageCopy {
+            dst_page: (dst / page) as usize,
+            dst_at: (dst % page) as u32,
+            src_page: (src / page) as usize,
+            src_at: (src % page) as u32,
+            len: n as u32,
+        };
+        dst += n;
+        src += n;
+        Some(step)
+    })
+}
+
 /// Why a taken request's I/O is handed to the module's queue instead of
 /// being submitted by the task that offered it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -724,9 +823,11 @@ const SUBMITTED_INLINE: usize = COMPLETED_ASYNC + 1;
 const QUEUED: usize = SUBMITTED_INLINE + 1;
 const STATEID_AGAIN: usize = QUEUED + QUEUE_REASONS;
 const RPC_BYTES: usize = STATEID_AGAIN + 1;
+const BOUNCED: usize = RPC_BYTES + KINDS;
+const BOUNCED_BYTES: usize = BOUNCED + 1;
 
 /// Cells a [`Counters`] needs.
-pub const COUNTER_SLOTS: usize = RPC_BYTES + KINDS;
+pub const COUNTER_SLOTS: usize = BOUNCED_BYTES + 1;
 
 /// Request accounting, updated concurrently from every offer and
 /// completion.
@@ -846,6 +947,23 @@ impl<C: CounterCells> Counters<C> {
     /// Bytes of declined requests of `kind` so far.
     pub fn rpc_bytes_of(&self, kind: RequestKind) -> u64 {
         self.get(RPC_BYTES + kind.index())
+    }
+
+    /// Accounts one READ or WRITE taken to be served through a bounce
+    /// buffer, `bytes` of it.
+    pub fn bounce(&self, bytes: u32) {
+        self.bump(BOUNCED);
+        self.cells.add(BOUNCED_BYTES, u64::from(bytes));
+    }
+
+    /// Requests taken to be served through a bounce buffer so far.
+    pub fn bounced(&self) -> u64 {
+        self.get(BOUNCED)
+    }
+
+    /// Their bytes.
+    pub fn bounced_bytes(&self) -> u64 {
+        self.get(BOUNCED_BYTES)
     }
 
     /// Accounts one NFSv4 request whose stateid nfsd refused but that was

@@ -6,6 +6,7 @@
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/hardirq.h>
+#include <linux/highmem.h>
 #include <linux/irqflags.h>
 #include <linux/nfs_fs.h>
 #include <linux/overflow.h>
@@ -94,4 +95,10 @@ u64 localio_rs_sum_percpu_u64(const u64 __percpu *cells, size_t i)
 	for_each_possible_cpu(cpu)
 		sum += READ_ONCE(*per_cpu_ptr(&cells[i], cpu));
 	return sum;
+}
+
+void localio_rs_memcpy_page(struct page *dst, size_t dst_off,
+			    struct page *src, size_t src_off, size_t len)
+{
+	memcpy_page(dst, dst_off, src, src_off, len);
 }

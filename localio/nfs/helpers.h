@@ -8,6 +8,7 @@ struct file;
 struct inode;
 struct kiocb;
 struct nfs_client;
+struct page;
 struct work_struct;
 
 const struct cred *localio_rs_get_cred(const struct cred *cred);
@@ -26,6 +27,8 @@ void localio_rs_rcu_read_unlock(void);
 u64 __percpu *localio_rs_alloc_percpu_u64(size_t n);
 void localio_rs_this_cpu_add_u64(u64 __percpu *cells, size_t i, u64 n);
 u64 localio_rs_sum_percpu_u64(const u64 __percpu *cells, size_t i);
+void localio_rs_memcpy_page(struct page *dst, size_t dst_off,
+			    struct page *src, size_t src_off, size_t len);
 
 /* trace.c: one helper per trace event of trace.h. */
 void localio_rs_trace_offer(const struct nfs_client *clp, u64 fileid,

@@ -26,12 +26,14 @@ use super::cred::CredOverride;
 use super::file::LowerFile;
 use super::module_ref::ModuleRef;
 use super::request::Pages;
+use crate::policy;
 use crate::workqueue::{IoQueue, TaskFlagsScope};
 use core::mem::{ManuallyDrop, MaybeUninit};
 use core::pin::Pin;
 use core::sync::atomic::{AtomicIsize, AtomicPtr, AtomicU8, AtomicUsize, Ordering};
 use kernel::{
     init::InPlaceWrite,
+    page::Page,
     prelude::*,
     str::CStr,
     types::Opaque,
@@ -165,24 +167,83 @@ fn page_vec(page: *mut b::page) -> b::bio_vec {
     }
 }
 
+/// Page-aligned pages of the provider's own that an I/O moves its data
+/// through when the request's own pages are not aligned in memory as
+/// direct I/O needs (`policy::plan`).
+struct Bounce(KVec<Page>);
+
+impl Bounce {
+    /// Pages for `bytes`, taken in the offering task's NOIO scope, so the
+    /// allocation never recurses into I/O.
+    fn new(bytes: u32) -> Result<Self> {
+        let count = (bytes as usize).div_ceil(kernel::page::PAGE_SIZE);
+        let mut pages = KVec::with_capacity(count, GFP_KERNEL)?;
+        for _ in 0..count {
+            pages.push(Page::alloc_page(GFP_KERNEL)?, GFP_KERNEL)?;
+        }
+        Ok(Self(pages))
+    }
+
+    fn page(&self, i: usize) -> *mut b::page {
+        self.0[i].as_ptr().cast()
+    }
+}
+
+/// Copies `len` bytes from `src_off` into the pages `src` to `dst_off`
+/// into the pages `dst`.
+///
+/// # Safety
+///
+/// Every page the range touches must be live for the call, the
+/// destination's not read or written by anyone else meanwhile.
+unsafe fn copy_pages(
+    dst: impl Fn(usize) -> *mut b::page,
+    dst_off: u32,
+    src: impl Fn(usize) -> *mut b::page,
+    src_off: u32,
+    len: u32,
+) {
+    for step in policy::page_copies(dst_off, src_off, len) {
+        // SAFETY: Within one page of each (`page_copies`), both live and
+        // the destination ours (our contract).
+        unsafe {
+            b::localio_rs_memcpy_page(
+                dst(step.dst_page),
+                step.dst_at as usize,
+                src(step.src_page),
+                step.src_at as usize,
+                step.len as usize,
+            )
+        };
+    }
+}
+
 /// The memory for one [`LocalIo`], taken before the NFS request is
 /// accepted, so that running out of it leaves the request to nfs.ko.
 pub(crate) struct IoSlot<J: IoJob> {
     slot: KBox<MaybeUninit<LocalIo<J>>>,
     /// For more pages than fit inline.
     heap: Option<KVec<b::bio_vec>>,
+    bounce: Option<Bounce>,
 }
 
 impl<J: IoJob> IoSlot<J> {
-    /// Room for an I/O over up to `nr_pages` pages.
-    pub(crate) fn reserve(nr_pages: usize) -> Result<Self> {
-        let heap = if nr_pages > INLINE_BVECS {
-            Some(KVec::with_capacity(nr_pages, GFP_KERNEL)?)
+    /// Room for an I/O over up to `nr_pages` pages of the request, or, with
+    /// `bounce_bytes` other than 0, through a bounce buffer of that size.
+    pub(crate) fn reserve(nr_pages: usize, bounce_bytes: u32) -> Result<Self> {
+        let bounce = match bounce_bytes {
+            0 => None,
+            bytes => Some(Bounce::new(bytes)?),
+        };
+        let vecs = bounce.as_ref().map_or(nr_pages, |b| b.0.len());
+        let heap = if vecs > INLINE_BVECS {
+            Some(KVec::with_capacity(vecs, GFP_KERNEL)?)
         } else {
             None
         };
         Ok(Self {
             heap,
+            bounce,
             slot: KBox::new_uninit(GFP_KERNEL)?,
         })
     }
@@ -190,16 +251,30 @@ impl<J: IoJob> IoSlot<J> {
     /// The I/O `op` on `job`'s file, moving `len` bytes at `pgbase`
     /// into the pages of `job`'s request (none for [`Op::Sync`]), which
     /// the job keeps alive until it is done: it is owned by the I/O.
+    ///
+    /// With a bounce buffer, a WRITE's data is copied into it here and a
+    /// READ's out of it by [`LocalIo::into_job`].
     pub(crate) fn fill(self, job: J, op: Op, pgbase: u32, len: u32) -> Pin<KBox<LocalIo<J>>> {
+        if let (Some(bounce), Op::Write { .. }) = (&self.bounce, op) {
+            let pages = job.pages();
+            let pages = pages.as_slice();
+            // SAFETY: The request's pages live as long as `job`; the bounce
+            // pages are ours, sized for `len` (`reserve`), and `pages`
+            // covers `pgbase + len` (nfs.ko's request).
+            unsafe { copy_pages(|i| bounce.page(i), 0, |i| pages[i], pgbase, len) };
+        }
+        // The I/O starts where its buffer does: a bounce buffer at its start.
+        let io_base = if self.bounce.is_some() { 0 } else { pgbase };
         let init = pin_init!(LocalIo {
             work <- new_work!("localio_rs::LocalIo"),
             kiocb: Opaque::uninit(),
             iter: Opaque::uninit(),
             inline_bvecs: MaybeUninit::uninit(),
             heap_bvecs: self.heap,
+            bounce: self.bounce.map(|bounce| (bounce, pgbase)),
             nr_pages: 0,
             len,
-            pgbase,
+            pgbase: io_base,
             op,
             state: AtomicU8::new(QUEUED),
             result: AtomicIsize::new(0),
@@ -259,6 +334,9 @@ pub(crate) struct LocalIo<J: IoJob> {
     /// request, and nothing to copy.
     inline_bvecs: MaybeUninit<[b::bio_vec; INLINE_BVECS]>,
     heap_bvecs: Option<KVec<b::bio_vec>>,
+    /// What the bvecs cover instead of the request's pages, if anything,
+    /// and where the data starts in the request's pages.
+    bounce: Option<(Bounce, u32)>,
     nr_pages: u32,
     /// The bytes at `pgbase` into the pages that the I/O moves.
     len: u32,
@@ -300,17 +378,21 @@ impl<J: IoJob> LocalIo<J> {
         }
     }
 
-    /// Covers the job's pages with the bio_vecs, as many as there is room
-    /// for.
+    /// Covers the job's pages, or the bounce buffer, with the bio_vecs, as
+    /// many as there is room for.
     fn cover_pages(&mut self) {
-        let pages = self.job.pages();
-        let pages = pages.as_slice();
+        let request = self.job.pages();
+        let request = request.as_slice();
+        let (available, page_at): (usize, &dyn Fn(usize) -> *mut b::page) = match &self.bounce {
+            Some((bounce, _)) => (bounce.0.len(), &|i| bounce.page(i)),
+            None => (request.len(), &|i| request[i]),
+        };
         let covered = match &mut self.heap_bvecs {
             Some(heap) => {
                 let spare = heap.spare_capacity_mut();
-                let count = pages.len().min(spare.len());
-                for (slot, page) in spare.iter_mut().zip(&pages[..count]) {
-                    slot.write(page_vec(*page));
+                let count = available.min(spare.len());
+                for (i, slot) in spare[..count].iter_mut().enumerate() {
+                    slot.write(page_vec(page_at(i)));
                 }
                 // SAFETY: The first `count` spare entries are written above
                 // (the vector was empty: filled once, here).
@@ -319,15 +401,17 @@ impl<J: IoJob> LocalIo<J> {
             }
             None => {
                 let inline = self.inline_bvecs.as_mut_ptr().cast::<b::bio_vec>();
-                let count = pages.len().min(INLINE_BVECS);
-                for (i, page) in pages[..count].iter().enumerate() {
+                let count = available.min(INLINE_BVECS);
+                for i in 0..count {
                     // SAFETY: `i` is below `INLINE_BVECS`, within the array.
-                    unsafe { inline.add(i).write(page_vec(*page)) };
+                    unsafe { inline.add(i).write(page_vec(page_at(i))) };
                 }
                 count
             }
         };
-        // INVARIANT: The first `covered` entries are initialised above.
+        // INVARIANT: The first `covered` entries are initialised above, over
+        // the request's pages or the bounce buffer's, which lives as long as
+        // the I/O.
         self.nr_pages = u32::try_from(covered).unwrap_or(0);
     }
 
@@ -353,13 +437,24 @@ impl<J: IoJob> LocalIo<J> {
         Ok(())
     }
 
-    /// Ends the I/O and returns the job.
-    pub(crate) fn into_job(mut this: Pin<KBox<Self>>) -> J {
+    /// Ends the I/O, which moved `moved` bytes (or failed), and returns the
+    /// job. A READ through a bounce buffer is copied out to the request's
+    /// pages here.
+    pub(crate) fn into_job(mut this: Pin<KBox<Self>>, moved: isize) -> J {
         // SAFETY: Nothing is moved out of the pinned allocation: `job` is
         // not structurally pinned and is taken out of its `ManuallyDrop`
         // once (`taken`), so `drop` leaves it alone.
         let io = unsafe { this.as_mut().get_unchecked_mut() };
         io.end_write();
+        if let (Some((bounce, request_base)), Op::Read { .. }) = (&io.bounce, io.op) {
+            let got = u32::try_from(moved).unwrap_or(0).min(io.len);
+            let pages = io.job.pages();
+            let pages = pages.as_slice();
+            // SAFETY: The I/O is over, so the bounce pages are ours again;
+            // the request's pages live as long as `job` and cover
+            // `request_base + len`.
+            unsafe { copy_pages(|i| pages[i], *request_base, |i| bounce.page(i), 0, got) };
+        }
         io.taken = true;
         // SAFETY: As above.
         unsafe { ManuallyDrop::take(&mut io.job) }

@@ -266,8 +266,13 @@ mod tests {
                 Box::new(move |c| c.rpc_bytes_of(kind)),
             ));
         }
-        // Served, bytes and errors per kind: three cells each, below.
-        assert_eq!(counters.len() + 3 * RequestKind::ALL.len(), COUNTER_SLOTS);
+        counters.push((Box::new(|c| c.bounce(0)), Box::new(|c| c.bounced())));
+        // Served, bytes and errors per kind: three cells each, below; and
+        // the bounced bytes, which `bounce` adds to with its count.
+        assert_eq!(
+            counters.len() + 3 * RequestKind::ALL.len() + 1,
+            COUNTER_SLOTS
+        );
 
         let c = Counters::new();
         for (i, (bump, _)) in counters.iter().enumerate() {
@@ -280,6 +285,12 @@ mod tests {
         for (i, (_, read)) in counters.iter().enumerate() {
             assert_eq!(read(&c), i as u64 + 1, "counter {i}");
         }
+        // No other counter writes the bounced bytes' cell; `bounce` does.
+        assert_eq!(c.bounced_bytes(), 0);
+        let b = Counters::new();
+        b.bounce(4096);
+        b.bounce(100);
+        assert_eq!((b.bounced(), b.bounced_bytes()), (2, 4196));
         for (k, kind) in RequestKind::ALL.into_iter().enumerate() {
             let k = k as u64 + 1;
             assert_eq!(c.served(kind), 3 * k, "{kind:?}");
@@ -628,5 +639,95 @@ mod tests {
             .map(|s| s.name())
             .collect();
         assert_distinct_and_lowercase(&names);
+    }
+
+    #[test]
+    fn memory_misaligned_requests_are_served_through_a_bounce_buffer() {
+        let dio = DioAlignment {
+            mem: 512,
+            offset: 512,
+        };
+        let plan = |kind, offset, count, pgbase| {
+            super::policy::plan(&rw(kind, offset, count, pgbase), dio)
+        };
+        // Aligned memory: straight from the request's pages.
+        assert_eq!(
+            plan(RequestKind::Write, 0, 65536, 0),
+            Ok(Serve {
+                bytes: 65536,
+                bounce: false
+            })
+        );
+        // An O_DIRECT buffer at page offset 100, file offset aligned.
+        assert_eq!(
+            plan(RequestKind::Write, 4096, 65536, 100),
+            Ok(Serve {
+                bytes: 65536,
+                bounce: true
+            })
+        );
+        assert_eq!(
+            plan(RequestKind::Read, 0, 1000, 100),
+            Ok(Serve {
+                bytes: 512,
+                bounce: true
+            })
+        );
+        // At most BOUNCE_MAX of it; nfs.ko offers the rest again.
+        assert_eq!(
+            plan(RequestKind::Read, 0, 2 * BOUNCE_MAX, 8),
+            Ok(Serve {
+                bytes: BOUNCE_MAX,
+                bounce: true
+            })
+        );
+        // A misaligned file offset, or less than one unit, still goes to
+        // nfsd: a bounce buffer cannot move the file offset.
+        assert_eq!(
+            plan(RequestKind::Write, 100, 65536, 100),
+            Err(DeclineReason::Misaligned)
+        );
+        assert_eq!(
+            plan(RequestKind::Write, 0, 100, 100),
+            Err(DeclineReason::BelowAlignment)
+        );
+        // Memory alignment above a page: no page-aligned buffer meets it.
+        let huge = DioAlignment {
+            mem: 8192,
+            offset: 512,
+        };
+        assert_eq!(
+            super::policy::plan(&rw(RequestKind::Read, 0, 65536, 100), huge),
+            Err(DeclineReason::Misaligned)
+        );
+    }
+
+    #[test]
+    fn page_copies_cover_the_range_once_and_never_cross_a_page() {
+        for (dst_off, src_off, len) in [
+            (0, 100, 65536),
+            (100, 0, 65536),
+            (7, 4095, 9000),
+            (0, 0, 4096),
+            (5, 5, 0),
+        ] {
+            let steps: Vec<PageCopy> = page_copies(dst_off, src_off, len).collect();
+            let mut at = 0u64;
+            for s in &steps {
+                assert!(
+                    s.len > 0 && s.dst_at + s.len <= PAGE_SIZE && s.src_at + s.len <= PAGE_SIZE
+                );
+                assert_eq!(
+                    s.src_page as u64 * 4096 + u64::from(s.src_at),
+                    u64::from(src_off) + at
+                );
+                assert_eq!(
+                    s.dst_page as u64 * 4096 + u64::from(s.dst_at),
+                    u64::from(dst_off) + at
+                );
+                at += u64::from(s.len);
+            }
+            assert_eq!(at, u64::from(len));
+        }
     }
 }

@@ -111,23 +111,32 @@ unpack() {    # MOUNT_NAME: unpacks, syncs; sets via, loc, secs, split, small, w
 	rm -rf "${dir:?}/tree"
 }
 nfs_mount 3 unpack-off localio=off
-nfs_mount 3 unpack-c
 nfs_mount 3 unpack-on localio=on
-for m in off c on; do
+# The built-in path's share is a figure to compare with, not a check of
+# ours: it runs under SOAK=1, off the suite's time budget.
+unpack_modes="off on"
+if [ "${SOAK:-0}" != 0 ]; then
+	nfs_mount 3 unpack-c
+	unpack_modes="off c on"
+fi
+got_c=$tree_sum via_c=
+for m in $unpack_modes; do
 	unpack "unpack-$m"
 	eval "via_$m=$via loc_$m=$loc secs_$m=$secs got_$m=$got"
 	say "unpack on $m: $via bytes through nfsd, $loc written by our provider, $secs ms (wall, TCG)"
 	[ "$m" != on ] || say "unpack on on: $writes WRITEs offered: $split split (body here, tail to nfsd), $small shorter than $ALIGN bytes (split tails offered again, small files), $whole sent whole to nfsd for a misaligned start"
 done
 check "unpack localio=on: the tree reads back intact" test "$got_on" = "$tree_sum"
-check "unpack built-in and localio=off: the tree reads back intact" \
+check "unpack localio=off (and built-in, SOAK=1): the tree reads back intact" \
 	eval '[ "$got_c" = "$tree_sum" ] && [ "$got_off" = "$tree_sum" ]'
 check "unpack localio=on: nfsd wrote no more than the files' sub-alignment tails ($via_on <= $tails)" \
 	test "$via_on" -le "$tails"
 check "unpack localio=on: at least 95% of the bytes written locally ($loc_on of $total)" \
 	test $(( loc_on * 100 )) -ge $(( total * 95 ))
+builtin_share="not run (SOAK=1)"
+[ -z "$via_c" ] || builtin_share="$(( (total - via_c) * 1000 / total / 10 ))%"
 say "bypass share of written bytes: localio=on $(( loc_on * 1000 / total / 10 )).$(( loc_on * 1000 / total % 10 ))%," \
-	"built-in $(( (total - via_c) * 1000 / total / 10 ))%, localio=off 0%"
+	"built-in $builtin_share, localio=off 0%"
 rm -f "$WORK/tree.tar"
 nfs_umount_all
 check_no_kernel_reports t40

@@ -13,7 +13,7 @@
 modules_load
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 DB_SOCKET=/tmp/t82-pg
-DB_PG_TX=${DB_PG_TX:-150}          # pgbench transactions per client (4)
+DB_PG_TX=${DB_PG_TX:-100}          # pgbench transactions per client (4)
 DB_SQLITE_TX=${DB_SQLITE_TX:-300}
 [ "${SOAK:-0}" = 0 ] || { DB_PG_TX=2000; DB_SQLITE_TX=3000; }
 
