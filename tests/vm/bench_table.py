@@ -36,6 +36,8 @@ def runs(mode, name):
             continue
         ios = sum(d["total_ios"] for d in sides)
         moved = sum(d["io_bytes"] for d in sides)
+        if not moved:
+            continue  # a failed job (fio exits early, e.g. on EINVAL)
         runtime_ms = max(d["runtime"] for d in sides)
         clat = sides[0].get("clat_ns", {}).get("percentile", {})
         result.append((
@@ -94,7 +96,7 @@ def print_table(cell):
 
 
 def throughput(m, n):
-    base = median([r[0] for r in table[("xfs", n)]])
+    base = median([r[0] for r in table[("xfs", n)]]) if ("xfs", n) in table else None
     v = [r[0] for r in table[(m, n)]]
     if len(v) < rounds:
         return "failed"
