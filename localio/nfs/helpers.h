@@ -36,7 +36,8 @@ void localio_rs_trace_offer(const struct nfs_client *clp, u64 fileid,
 			    u32 count);
 void localio_rs_trace_decline(const struct nfs_client *clp, u64 fileid,
 			      const char *kind, u32 kind_len, u64 offset,
-			      u32 count, const char *reason, u32 reason_len);
+			      u32 count, u32 served, const char *reason,
+			      u32 reason_len);
 void localio_rs_trace_accept(const struct nfs_client *clp, u64 fileid,
 			     const char *kind, u32 kind_len, u64 offset,
 			     u32 count, u32 served, const char *path,

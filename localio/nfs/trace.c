@@ -19,10 +19,11 @@ void localio_rs_trace_offer(const struct nfs_client *clp, u64 fileid,
 
 void localio_rs_trace_decline(const struct nfs_client *clp, u64 fileid,
 			      const char *kind, u32 kind_len, u64 offset,
-			      u32 count, const char *reason, u32 reason_len)
+			      u32 count, u32 served, const char *reason,
+			      u32 reason_len)
 {
 	trace_localio_rs_decline(clp, fileid, kind, kind_len, offset, count,
-				 reason, reason_len);
+				 served, reason, reason_len);
 }
 
 void localio_rs_trace_accept(const struct nfs_client *clp, u64 fileid,

@@ -54,49 +54,18 @@ DEFINE_EVENT(localio_rs_request_class, localio_rs_offer,
 		 const char *kind, u32 kind_len, u64 offset, u32 count),
 	TP_ARGS(clp, fileid, kind, kind_len, offset, count));
 
-/* A request sent to nfsd instead; @reason is its declined_ counter. */
-TRACE_EVENT(localio_rs_decline,
-	TP_PROTO(const struct nfs_client *clp, u64 fileid,
-		 const char *kind, u32 kind_len, u64 offset, u32 count,
-		 const char *reason, u32 reason_len),
-	TP_ARGS(clp, fileid, kind, kind_len, offset, count,
-		reason, reason_len),
-	TP_STRUCT__entry(
-		__string(server, clp->cl_hostname ?: "?")
-		__field(u32, vers)
-		__field(bool, ds)
-		__field(u64, fileid)
-		__string_len(kind, kind, kind_len)
-		__field(u64, offset)
-		__field(u32, count)
-		__string_len(reason, reason, reason_len)
-	),
-	TP_fast_assign(
-		__assign_str(server);
-		__entry->vers = clp->rpc_ops->version;
-		__entry->ds = test_bit(NFS_CS_DS, &clp->cl_flags);
-		__entry->fileid = fileid;
-		__assign_str(kind);
-		__entry->offset = offset;
-		__entry->count = count;
-		__assign_str(reason);
-	),
-	TP_printk("server=%s nfsv%u%s fileid=%llu %s offset=%llu count=%u reason=%s",
-		  __get_str(server), __entry->vers, __entry->ds ? "-ds" : "",
-		  __entry->fileid, __get_str(kind), __entry->offset, __entry->count,
-		  __get_str(reason))
-);
-
 /*
- * A request taken: @served bytes of it here (nfs.ko sends the rest), and
- * where it will be submitted: "inline" or the queued_ counter's reason.
+ * What became of a request: sent to nfsd, @name being its declined_
+ * counter's reason (@served 0), or taken, @served bytes of it here (nfs.ko
+ * sends the rest) and @name where it is submitted: "inline" or the queued_
+ * counter's reason.
  */
-TRACE_EVENT(localio_rs_accept,
+DECLARE_EVENT_CLASS(localio_rs_outcome_class,
 	TP_PROTO(const struct nfs_client *clp, u64 fileid,
 		 const char *kind, u32 kind_len, u64 offset, u32 count,
-		 u32 served, const char *path, u32 path_len),
-	TP_ARGS(clp, fileid, kind, kind_len, offset, count,
-		served, path, path_len),
+		 u32 served, const char *name, u32 name_len),
+	TP_ARGS(clp, fileid, kind, kind_len, offset, count, served, name,
+		name_len),
 	TP_STRUCT__entry(
 		__string(server, clp->cl_hostname ?: "?")
 		__field(u32, vers)
@@ -106,7 +75,7 @@ TRACE_EVENT(localio_rs_accept,
 		__field(u64, offset)
 		__field(u32, count)
 		__field(u32, served)
-		__string_len(path, path, path_len)
+		__string_len(name, name, name_len)
 	),
 	TP_fast_assign(
 		__assign_str(server);
@@ -117,13 +86,35 @@ TRACE_EVENT(localio_rs_accept,
 		__entry->offset = offset;
 		__entry->count = count;
 		__entry->served = served;
-		__assign_str(path);
+		__assign_str(name);
 	),
+	TP_printk("server=%s nfsv%u%s fileid=%llu %s offset=%llu count=%u served=%u %s",
+		  __get_str(server), __entry->vers, __entry->ds ? "-ds" : "",
+		  __entry->fileid, __get_str(kind), __entry->offset,
+		  __entry->count, __entry->served, __get_str(name))
+);
+
+DEFINE_EVENT_PRINT(localio_rs_outcome_class, localio_rs_decline,
+	TP_PROTO(const struct nfs_client *clp, u64 fileid,
+		 const char *kind, u32 kind_len, u64 offset, u32 count,
+		 u32 served, const char *name, u32 name_len),
+	TP_ARGS(clp, fileid, kind, kind_len, offset, count, served, name,
+		name_len),
+	TP_printk("server=%s nfsv%u%s fileid=%llu %s offset=%llu count=%u reason=%s",
+		  __get_str(server), __entry->vers, __entry->ds ? "-ds" : "",
+		  __entry->fileid, __get_str(kind), __entry->offset,
+		  __entry->count, __get_str(name)));
+
+DEFINE_EVENT_PRINT(localio_rs_outcome_class, localio_rs_accept,
+	TP_PROTO(const struct nfs_client *clp, u64 fileid,
+		 const char *kind, u32 kind_len, u64 offset, u32 count,
+		 u32 served, const char *name, u32 name_len),
+	TP_ARGS(clp, fileid, kind, kind_len, offset, count, served, name,
+		name_len),
 	TP_printk("server=%s nfsv%u%s fileid=%llu %s offset=%llu count=%u served=%u submit=%s",
 		  __get_str(server), __entry->vers, __entry->ds ? "-ds" : "",
-		  __entry->fileid, __get_str(kind), __entry->offset, __entry->count,
-		  __entry->served, __get_str(path))
-);
+		  __entry->fileid, __get_str(kind), __entry->offset,
+		  __entry->count, __entry->served, __get_str(name)));
 
 /* The I/O goes to the exported filesystem, from the offering task or not. */
 TRACE_EVENT(localio_rs_submit,

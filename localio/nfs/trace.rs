@@ -43,44 +43,60 @@ pub(crate) fn offer(who: &Who<'_>, kind: &str, offset: u64, count: u32) {
     }
 }
 
-/// An offered request left to nfsd, for `reason`.
-pub(crate) fn decline(who: &Who<'_>, kind: &str, offset: u64, count: u32, reason: &str) {
+/// The C helper of an outcome event: decline or accept.
+type OutcomeEvent =
+    unsafe extern "C" fn(*const b::nfs_client, u64, *const u8, u32, u64, u32, u32, *const u8, u32);
+
+/// Fires `event` for the request `who`, `kind`, `offset`, `count`.
+fn outcome(
+    event: OutcomeEvent,
+    who: &Who<'_>,
+    kind: &str,
+    range: (u64, u32),
+    served: u32,
+    what: &str,
+) {
     let (kind, kind_len) = name(kind);
-    let (reason, reason_len) = name(reason);
-    // SAFETY: As in `offer`, and `reason` is `reason_len` bytes.
+    let (what, what_len) = name(what);
+    // SAFETY: As in `offer`, and `what` is `what_len` bytes.
     unsafe {
-        b::localio_rs_trace_decline(
+        event(
             who.client.as_raw(),
             who.fileid,
             kind,
             kind_len,
-            offset,
-            count,
-            reason,
-            reason_len,
+            range.0,
+            range.1,
+            served,
+            what,
+            what_len,
         )
     }
+}
+
+/// An offered request left to nfsd, for `reason`.
+pub(crate) fn decline(who: &Who<'_>, kind: &str, offset: u64, count: u32, reason: &str) {
+    outcome(
+        b::localio_rs_trace_decline,
+        who,
+        kind,
+        (offset, count),
+        0,
+        reason,
+    );
 }
 
 /// An offered request taken, `served` bytes of it, to be submitted by
 /// `path` (`inline`, or why it is queued).
 pub(crate) fn accept(who: &Who<'_>, kind: &str, offset: u64, count: u32, served: u32, path: &str) {
-    let (kind, kind_len) = name(kind);
-    let (path, path_len) = name(path);
-    // SAFETY: As in `offer`, and `path` is `path_len` bytes.
-    unsafe {
-        b::localio_rs_trace_accept(
-            who.client.as_raw(),
-            who.fileid,
-            kind,
-            kind_len,
-            offset,
-            count,
-            served,
-            path,
-            path_len,
-        )
-    }
+    outcome(
+        b::localio_rs_trace_accept,
+        who,
+        kind,
+        (offset, count),
+        served,
+        path,
+    );
 }
 
 /// The I/O of a taken request going to `file`, from a worker (`queued`) or
