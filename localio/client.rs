@@ -259,7 +259,7 @@ impl Provider for Localio {
         let client = self.clients.get_or_add(offer.client());
         self.clients.count(client.as_deref(), |c| c.offer(kind));
         let outcome = match &client {
-            Some(client) => serve(offer, kind, &submitter, client, self, offered_ns),
+            Some(client) => serve(offer, &facts, kind, &submitter, client, self, offered_ns),
             None => Err((offer.decline(), DeclineReason::NoMemory)),
         };
         let (answer, noted) = match outcome {
@@ -317,9 +317,11 @@ impl Provider for Localio {
     }
 }
 
-/// Serves `offer` from `client`'s file for it, or says why not.
+/// Serves `offer` (whose `facts` the caller read) from `client`'s file for it, or says
+/// why not.
 fn serve<'a>(
     mut offer: Offer<'a>,
+    facts: &OfferFacts,
     kind: RequestKind,
     submitter: &Submitter,
     client: &Arc<Client>,
@@ -333,7 +335,7 @@ fn serve<'a>(
         pgbase,
         nr_pages,
         fileid,
-    } = offer.facts();
+    } = *facts;
     let decline = |offer: Offer<'a>, reason| Err((offer.decline(), reason));
     // nfs.ko's LOCALIO handshake (UUID_IS_LOCAL) found nfsd in this kernel
     if !nfs_client.handshake_found_local() {

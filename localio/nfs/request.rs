@@ -263,6 +263,7 @@ pub(crate) enum Offer<'a> {
 }
 
 /// What every offer tells, whatever its kind.
+#[derive(Clone, Copy)]
 pub(crate) struct OfferFacts {
     /// File offset in bytes.
     pub(crate) offset: u64,
