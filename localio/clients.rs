@@ -690,21 +690,22 @@ impl Clients {
         })
     }
 
-    /// The state of `nfs_client`, created on its first request.
-    /// The client kept for `nfs_client`, if it has been offered I/O.
+    /// The client kept for `nfs_client`, if it has been offered I/O: from
+    /// the RCU index, or the map when the index had no room for it.
     pub(crate) fn find(&self, nfs_client: &NfsClient) -> Option<Arc<Client>> {
-        self.map.lock().get(&nfs_client.id()).cloned()
+        let id = nfs_client.id();
+        self.index
+            .get(id.slot_hash(), |client| client.id == id)
+            .or_else(|| self.map.lock().get(&id).cloned())
     }
 
+    /// The state of `nfs_client`, created on its first request.
     pub(crate) fn get_or_add(&self, nfs_client: &NfsClient) -> Option<Arc<Client>> {
-        let id = nfs_client.id();
-        let hash = id.slot_hash();
-        if let Some(client) = self.index.get(hash, |client| client.id == id) {
+        if let Some(client) = self.find(nfs_client) {
             return Some(client);
         }
-        if let Some(client) = self.map.lock().get(&id) {
-            return Some(client.clone());
-        }
+        let id = nfs_client.id();
+        let hash = id.slot_hash();
         let name = nfs_client.server().to_str().unwrap_or("?");
         let server = CString::try_from_fmt(fmt!("{name}")).ok()?;
         let counters = ClientCounters::per_cpu().ok()?;
