@@ -8,10 +8,11 @@
 //! caller and filehandle (`clients.rs`) or opens it, asks the policy
 //! (`policy.rs`) how much of the request direct I/O can serve, and either
 //! declines it (nfs.ko then sends the RPC) or takes it and starts a
-//! [`LocalIo`]. An application's own I/O (`policy::submit_inline`) is
+//! [`LocalIo`]. An application's own I/O (`policy::submit_path`) is
 //! submitted by the offering task itself, as direct I/O on the exported
-//! filesystem would be; writeback, reclaim and every other kernel context
-//! hand it to the dedicated I/O queue, whose workers do the same. Either
+//! filesystem would be; writeback, reclaim and every other kernel context,
+//! and every WRITE with pieces to write through the lower page cache, hand
+//! it to the dedicated I/O queue, whose workers do the same. Either
 //! submits async direct I/O as a nested I/O submitter; the result comes
 //! back to [`Job::done`] (in place when the filesystem completed it within
 //! the submission), which completes the NFS request as nfsd's reply would
@@ -414,6 +415,9 @@ fn serve<'a>(
     if plan.bounce {
         client.count(|c| c.bounce(served));
     }
+    if plan.buffered.any() {
+        client.count(|c| c.buffer(plan.buffered.bytes()));
+    }
     let (request, accepted, op, written) = match offer {
         Offer::Read(o) => {
             let (request, accepted) = o.accept();
@@ -437,6 +441,7 @@ fn serve<'a>(
                 pos: offset,
                 dsync: stable != Stable::Unstable,
                 sync: stable == Stable::FileSync,
+                buffered: plan.buffered,
             };
             // As nfsd, the verifier is taken before the write: a reset
             // during it makes the client resend.
@@ -464,7 +469,11 @@ fn serve<'a>(
         offset,
         offered_ns,
     };
-    let path = policy::submit_inline(submitter, job.file.lower_file().stack_depth());
+    let path = policy::submit_path(
+        submitter,
+        job.file.lower_file().stack_depth(),
+        plan.buffered.any(),
+    );
     client.count(|c| c.submission(path));
     let who = trace::Who {
         client: nfs_client,
@@ -551,6 +560,12 @@ fn write_counters(
         w,
         "{start}local_bounced_bytes{sep}{}{end}",
         c.bounced_bytes()
+    )?;
+    write!(w, "{start}local_buffered{sep}{}{end}", c.buffered())?;
+    write!(
+        w,
+        "{start}local_buffered_bytes{sep}{}{end}",
+        c.buffered_bytes()
     )?;
     write!(w, "{start}local_split{sep}{}{end}", c.splits())?;
     write!(w, "{start}handshakes{sep}{}{end}", c.handshakes())?;

@@ -170,6 +170,17 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
     a
 }
 
+/// What the lengths of direct I/O on a file with alignment `dio` must be
+/// multiples of: both alignments' least common multiple (`None` if it
+/// overflows or there is no direct I/O; no arithmetic here can panic).
+fn length_unit(dio: DioAlignment) -> Option<u64> {
+    let (offset_align, mem_align) = (u64::from(dio.offset), u64::from(dio.mem.max(1)));
+    offset_align
+        .checked_div(gcd(offset_align, mem_align))
+        .and_then(|f| f.checked_mul(mem_align))
+        .filter(|&unit| unit != 0)
+}
+
 /// Decides how much of `req` can be served locally with direct I/O on a
 /// lower file with alignment `dio`: `Ok(n)` to serve its first `n` bytes
 /// (all of it, or for a READ or WRITE the longest prefix that meets the
@@ -200,14 +211,8 @@ pub fn check(req: &Request, dio: DioAlignment) -> Result<u32, DeclineReason> {
     if !start_aligned {
         return Err(DeclineReason::Misaligned);
     }
-    // Lengths must be multiples of both alignments (their least common
-    // multiple; no arithmetic here can panic).
-    let (offset_align, mem_align) = (u64::from(dio.offset), u64::from(mem));
-    let unit = offset_align
-        .checked_div(gcd(offset_align, mem_align))
-        .and_then(|f| f.checked_mul(mem_align));
     let count = u64::from(req.count);
-    let tail = unit.and_then(|unit| count.checked_rem(unit));
+    let tail = length_unit(dio).and_then(|unit| count.checked_rem(unit));
     match tail.map(|tail| u32::try_from(count - tail)) {
         Some(Ok(0)) => Err(DeclineReason::BelowAlignment),
         Some(Ok(prefix)) => Ok(prefix),
@@ -223,13 +228,41 @@ pub const BOUNCE_MAX: u32 = 1 << 20;
 
 /// How a READ or WRITE is served: its first `bytes` locally, straight from
 /// and into its own pages, or (`bounce`) through pages of the provider's
-/// own, because its pages are not aligned in memory as direct I/O needs.
+/// own, because its pages are not aligned in memory as direct I/O needs;
+/// for a WRITE, the pieces at either end of `bytes` that fill no whole
+/// alignment unit (`buffered`) through the lower file's page cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Serve {
     /// Bytes served locally, from the start; nfs.ko sends the rest.
     pub bytes: u32,
     /// Copied through an aligned bounce buffer.
     pub bounce: bool,
+    /// Written with buffered writes instead of direct I/O.
+    pub buffered: Pieces,
+}
+
+/// The bytes at the start (`head`) and at the end (`tail`) of a WRITE that
+/// direct I/O cannot write, because they start or end inside an alignment
+/// unit. Each is shorter than one unit, so that what a request puts in the
+/// lower page cache is bounded; a WRITE of less than one unit is all head.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pieces {
+    /// Bytes before the first unit boundary.
+    pub head: u32,
+    /// Bytes after the last unit boundary.
+    pub tail: u32,
+}
+
+impl Pieces {
+    /// Whether there is anything to write buffered.
+    pub const fn any(&self) -> bool {
+        self.head != 0 || self.tail != 0
+    }
+
+    /// Their bytes.
+    pub const fn bytes(&self) -> u32 {
+        self.head + self.tail
+    }
 }
 
 /// [`check`], and for a READ or WRITE whose file offset is aligned but
@@ -237,12 +270,30 @@ pub struct Serve {
 /// them), service through a page-aligned bounce buffer of at most
 /// [`BOUNCE_MAX`] bytes: read into it and copy out, or copy in and write
 /// from it. The page cache stays out of it either way.
+///
+/// A WRITE that does not start or end on the alignment (the last WRITE of
+/// a file whose size is not aligned, a partial page an application wrote,
+/// a small file) is served whole: its aligned body with direct I/O, and
+/// the pieces before and after it with buffered writes of less than one
+/// unit each ([`write_pieces`]), instead of sending them to nfsd.
 pub fn plan(req: &Request, dio: DioAlignment) -> Result<Serve, DeclineReason> {
-    match check(req, dio) {
-        Ok(bytes) => Ok(Serve {
-            bytes,
-            bounce: false,
-        }),
+    let served = |bytes, bounce| Serve {
+        bytes,
+        bounce,
+        buffered: Pieces::default(),
+    };
+    let checked = check(req, dio);
+    if req.kind == RequestKind::Write && checked != Ok(req.count) {
+        if let Some(buffered) = write_pieces(req, dio) {
+            return Ok(Serve {
+                bytes: req.count,
+                bounce: false,
+                buffered,
+            });
+        }
+    }
+    match checked {
+        Ok(bytes) => Ok(served(bytes, false)),
         Err(DeclineReason::Misaligned) if only_memory_misaligned(req, dio) => {
             // A bounce buffer starts at a page boundary.
             let bounced = Request {
@@ -250,13 +301,51 @@ pub fn plan(req: &Request, dio: DioAlignment) -> Result<Serve, DeclineReason> {
                 count: req.count.min(BOUNCE_MAX),
                 ..*req
             };
-            check(&bounced, dio).map(|bytes| Serve {
-                bytes,
-                bounce: true,
-            })
+            check(&bounced, dio).map(|bytes| served(bytes, true))
         }
         Err(reason) => Err(reason),
     }
+}
+
+/// The pieces of a WRITE to write buffered so that the rest, if any, is
+/// one aligned body that direct I/O takes from the request's own pages;
+/// `None` when no such split exists (the lower file takes no direct I/O,
+/// the body would start misaligned in memory, or nothing is to be
+/// written).
+///
+/// The head runs to the first boundary of the length unit (a multiple of
+/// the offset alignment) and the tail from the last;
+/// with no body between them the whole WRITE is one buffered piece (then
+/// under two units long).
+pub fn write_pieces(req: &Request, dio: DioAlignment) -> Option<Pieces> {
+    if req.kind != RequestKind::Write || req.count == 0 {
+        return None;
+    }
+    let unit = length_unit(dio)?;
+    let count = u64::from(req.count);
+    let head = ((unit - req.offset % unit) % unit).min(count);
+    let body_and_tail = count - head;
+    let tail = body_and_tail % unit;
+    let body = body_and_tail - tail;
+    if body == 0 {
+        return Some(Pieces {
+            head: req.count,
+            tail: 0,
+        });
+    }
+    // Each is at most `count`, a u32.
+    let (head, body, tail) = (
+        u32::try_from(head).ok()?,
+        u32::try_from(body).ok()?,
+        u32::try_from(tail).ok()?,
+    );
+    let aligned_body = Request {
+        kind: req.kind,
+        offset: req.offset + u64::from(head),
+        count: body,
+        pgbase: req.pgbase.checked_add(head)?,
+    };
+    (check(&aligned_body, dio) == Ok(body)).then_some(Pieces { head, tail })
 }
 
 /// Whether only the memory of `req` keeps it from direct I/O: its file
@@ -338,11 +427,16 @@ pub enum QueueReason {
     /// The exported filesystem is itself stacked on another (overlayfs):
     /// its stack use is not bounded by one filesystem's.
     StackedLower,
+    /// A WRITE with pieces written through the lower page cache: a
+    /// buffered write may wait for dirty-page throttling and for memory,
+    /// which only the queue's workers (nested I/O submitters, as nfsd's
+    /// threads are) may do.
+    Buffered,
 }
 
 impl QueueReason {
     /// All reasons, in the order of the statistics file.
-    pub const ALL: [QueueReason; 7] = [
+    pub const ALL: [QueueReason; 8] = [
         QueueReason::Worker,
         QueueReason::KernelThread,
         QueueReason::Reclaim,
@@ -350,6 +444,7 @@ impl QueueReason {
         QueueReason::Atomic,
         QueueReason::Stack,
         QueueReason::StackedLower,
+        QueueReason::Buffered,
     ];
 
     /// Name used in the statistics file (`queued_<name>`).
@@ -362,6 +457,7 @@ impl QueueReason {
             QueueReason::Atomic => "atomic",
             QueueReason::Stack => "stack",
             QueueReason::StackedLower => "stacked_lower",
+            QueueReason::Buffered => "buffered",
         }
     }
 
@@ -389,6 +485,19 @@ pub struct Submitter {
     pub stack_left: usize,
     /// The task's whole kernel stack (`THREAD_SIZE`).
     pub stack_size: usize,
+}
+
+/// [`submit_inline`], for an I/O that has pieces to write through the
+/// lower page cache (`buffered`) or not: those always go to the queue.
+pub fn submit_path(
+    task: &Submitter,
+    lower_stack_depth: u32,
+    buffered: bool,
+) -> Result<(), QueueReason> {
+    if buffered {
+        return Err(QueueReason::Buffered);
+    }
+    submit_inline(task, lower_stack_depth)
 }
 
 /// Whether the offering task may submit the I/O itself, as an
@@ -825,9 +934,11 @@ const STATEID_AGAIN: usize = QUEUED + QUEUE_REASONS;
 const RPC_BYTES: usize = STATEID_AGAIN + 1;
 const BOUNCED: usize = RPC_BYTES + KINDS;
 const BOUNCED_BYTES: usize = BOUNCED + 1;
+const BUFFERED: usize = BOUNCED_BYTES + 1;
+const BUFFERED_BYTES: usize = BUFFERED + 1;
 
 /// Cells a [`Counters`] needs.
-pub const COUNTER_SLOTS: usize = BOUNCED_BYTES + 1;
+pub const COUNTER_SLOTS: usize = BUFFERED_BYTES + 1;
 
 /// Request accounting, updated concurrently from every offer and
 /// completion.
@@ -964,6 +1075,23 @@ impl<C: CounterCells> Counters<C> {
     /// Their bytes.
     pub fn bounced_bytes(&self) -> u64 {
         self.get(BOUNCED_BYTES)
+    }
+
+    /// Accounts one WRITE taken with `bytes` of it to be written through
+    /// the lower page cache ([`Pieces`]).
+    pub fn buffer(&self, bytes: u32) {
+        self.bump(BUFFERED);
+        self.cells.add(BUFFERED_BYTES, u64::from(bytes));
+    }
+
+    /// WRITEs taken with buffered pieces so far.
+    pub fn buffered(&self) -> u64 {
+        self.get(BUFFERED)
+    }
+
+    /// Their buffered bytes.
+    pub fn buffered_bytes(&self) -> u64 {
+        self.get(BUFFERED_BYTES)
     }
 
     /// Accounts one NFSv4 request whose stateid nfsd refused but that was

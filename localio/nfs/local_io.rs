@@ -12,6 +12,15 @@
 //! syncs the file, for a COMMIT), as a nested I/O submitter
 //! ([`TaskFlagsScope::io_worker`]).
 //!
+//! A WRITE that starts or ends inside an alignment unit also has pieces
+//! (`policy::Pieces`) written through the lower page cache with
+//! `vfs_iter_write()`, as nfsd writes: the head before the direct I/O is
+//! submitted, the tail once it has completed in full, then, for a stable
+//! WRITE, one sync of the whole range. Such an I/O is always a worker's
+//! (`policy::submit_path`), the tail and sync included: its completion is
+//! queued or, when the filesystem completed the body within the
+//! submission, runs on the submitting worker.
+//!
 //! If the filesystem completes it within the call, or calls `ki_complete`
 //! before the call has returned (a RAM disk or a fast device completes the
 //! bio inside `submit_bio()`), the submitter hands the result to
@@ -26,7 +35,7 @@ use super::cred::CredOverride;
 use super::file::LowerFile;
 use super::module_ref::ModuleRef;
 use super::request::Pages;
-use crate::policy;
+use crate::policy::{self, Pieces};
 use crate::workqueue::{IoQueue, TaskFlagsScope};
 use core::mem::{ManuallyDrop, MaybeUninit};
 use core::pin::Pin;
@@ -65,8 +74,14 @@ pub(crate) enum Op {
     /// Direct read into the pages from `pos`.
     Read { pos: u64 },
     /// Direct write of the pages at `pos`; `dsync`: the data (and with
-    /// `sync` also the metadata) is stable when it completes.
-    Write { pos: u64, dsync: bool, sync: bool },
+    /// `sync` also the metadata) is stable when it completes; `buffered`:
+    /// the bytes at either end written through the page cache instead.
+    Write {
+        pos: u64,
+        dsync: bool,
+        sync: bool,
+        buffered: Pieces,
+    },
     /// `fsync` of the byte range `start..=end`.
     Sync { start: u64, end: u64 },
 }
@@ -505,22 +520,43 @@ impl<J: IoJob> LocalIo<J> {
                 return;
             }
             Op::Read { pos } => (pos, false, 0),
-            Op::Write { pos, dsync, sync } => {
+            Op::Write {
+                pos,
+                dsync,
+                sync,
+                buffered,
+            } => {
+                if buffered.head != 0 {
+                    let written = io.write_buffered(0, buffered.head, pos);
+                    // Short or failed: that is the WRITE's result. Past
+                    // here the head is written in full.
+                    if written != buffered.head as isize {
+                        J::done(this, written, true);
+                        return;
+                    }
+                }
+                if io.body().1 == 0 {
+                    Self::finish(this, 0, true);
+                    return;
+                }
+                // With pieces, one sync after the last covers them all.
                 let mut flags = 0;
-                if dsync {
+                if dsync && !buffered.any() {
                     flags |= b::LOCALIO_RS_IOCB_DSYNC;
                 }
-                if sync {
+                if sync && !buffered.any() {
                     flags |= b::LOCALIO_RS_IOCB_SYNC;
                 }
-                (pos, true, flags)
+                (pos + u64::from(buffered.head), true, flags)
             }
         };
         // Never past the pages covered: a slot reserved for fewer pages
         // than the job has makes a short I/O, which NFS resends the rest of.
+        let (from, body) = io.body();
         let covered = io.nr_pages as usize * kernel::page::PAGE_SIZE;
-        let end = (io.pgbase as usize + io.len as usize).min(covered);
-        let start = (io.pgbase as usize).min(end);
+        let start = io.pgbase as usize + from as usize;
+        let end = (start + body as usize).min(covered);
+        let start = start.min(end);
         let kiocb = io.kiocb.get();
         let iter = io.iter.get();
         let lower = io.job.file();
@@ -584,7 +620,109 @@ impl<J: IoJob> LocalIo<J> {
         // ran and gave it back), so this is again the only owner of `raw`,
         // which came from `into_raw`.
         let this = unsafe { Pin::new_unchecked(KBox::from_raw(raw)) };
-        J::done(this, result, true);
+        Self::finish(this, result, true);
+    }
+
+    /// Where the direct I/O's data starts in the I/O's bytes, and how long
+    /// it is: all of them but a WRITE's buffered pieces.
+    fn body(&self) -> (u32, u32) {
+        match self.op {
+            Op::Write { buffered, .. } => {
+                (buffered.head, self.len.saturating_sub(buffered.bytes()))
+            }
+            _ => (0, self.len),
+        }
+    }
+
+    /// Writes `len` of the I/O's bytes, from `from` bytes into them, at
+    /// `pos` through the lower file's page cache, as nfsd writes; the bytes
+    /// written, or a negative errno. Only on a worker (see the module
+    /// documentation), never under the direct I/O's submission.
+    fn write_buffered(&self, from: u32, len: u32, pos: u64) -> isize {
+        let covered = self.nr_pages as usize * kernel::page::PAGE_SIZE;
+        let start = self.pgbase as usize + from as usize;
+        let end = (start + len as usize).min(covered);
+        if start >= end {
+            return 0;
+        }
+        let iter = self.iter.get();
+        let lower = self.job.file();
+        let mut at = pos as i64;
+        // SAFETY: The iterator is ours and idle (no direct I/O of this
+        // `LocalIo` is in flight); the bvecs cover `nr_pages` live pages
+        // (type invariant) and `end` is within them; the file is open and
+        // its credentials live as long.
+        unsafe {
+            b::iov_iter_bvec(
+                iter,
+                b::ITER_SOURCE,
+                self.bvecs(),
+                self.nr_pages as usize,
+                end,
+            );
+            b::iov_iter_advance(iter, start);
+            let _cred = CredOverride::new(lower.opener_cred());
+            b::vfs_iter_write(lower.as_ptr(), iter, &mut at, 0)
+        }
+    }
+
+    /// The direct I/O moved `result` (or there was none, for a WRITE that
+    /// is all head): writes a WRITE's tail piece and syncs a stable one
+    /// that had pieces, then hands the result of the whole to the job.
+    fn finish(this: Pin<KBox<Self>>, result: isize, inline: bool) {
+        let result = match this.op {
+            Op::Write {
+                pos,
+                dsync,
+                sync,
+                buffered,
+            } if buffered.any() => this.finish_pieces(result, pos, dsync && !sync, dsync, buffered),
+            _ => result,
+        };
+        J::done(this, result, inline);
+    }
+
+    /// [`Self::finish`] for a WRITE with `pieces`: its total, the head's
+    /// bytes included; short where a part was short, an errno where one
+    /// failed. Synced (`datasync` or in full) when `sync`.
+    fn finish_pieces(
+        &self,
+        body: isize,
+        pos: u64,
+        datasync: bool,
+        sync: bool,
+        pieces: Pieces,
+    ) -> isize {
+        if body < 0 {
+            return body;
+        }
+        // On the completion's worker too, a nested I/O submitter.
+        let _flags = TaskFlagsScope::io_worker();
+        let (from, body_len) = self.body();
+        // The body was submitted only once the head was written in full.
+        let mut total = pieces.head as isize + body;
+        if body == body_len as isize && pieces.tail != 0 {
+            let at = from + body_len;
+            let written = self.write_buffered(at, pieces.tail, pos + u64::from(at));
+            if written < 0 {
+                return written;
+            }
+            total += written;
+        }
+        if sync && total > 0 {
+            let lower = self.job.file();
+            let end = pos + total as u64 - 1;
+            // SAFETY: The file is open (the job holds it) and its
+            // credentials live as long; task context (a worker).
+            let synced = unsafe {
+                let _cred = CredOverride::new(lower.opener_cred());
+                b::vfs_fsync_range(lower.as_ptr(), pos as i64, end as i64, datasync.into())
+            };
+            if synced < 0 {
+                return synced as isize;
+            }
+        }
+        total
     }
 
     /// `ki_complete`: any context, interrupts included.
@@ -635,7 +773,7 @@ impl<J: IoJob> WorkItem for LocalIo<J> {
         match this.state.load(Ordering::Relaxed) {
             COMPLETED => {
                 let result = this.result.load(Ordering::Relaxed);
-                J::done(this, result, false);
+                Self::finish(this, result, false);
             }
             _ => {
                 this.job.submitting(true);

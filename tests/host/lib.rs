@@ -267,10 +267,12 @@ mod tests {
             ));
         }
         counters.push((Box::new(|c| c.bounce(0)), Box::new(|c| c.bounced())));
+        counters.push((Box::new(|c| c.buffer(0)), Box::new(|c| c.buffered())));
         // Served, bytes and errors per kind: three cells each, below; and
-        // the bounced bytes, which `bounce` adds to with its count.
+        // the bounced and buffered bytes, which `bounce` and `buffer` add
+        // to with their counts.
         assert_eq!(
-            counters.len() + 3 * RequestKind::ALL.len() + 1,
+            counters.len() + 3 * RequestKind::ALL.len() + 2,
             COUNTER_SLOTS
         );
 
@@ -285,12 +287,15 @@ mod tests {
         for (i, (_, read)) in counters.iter().enumerate() {
             assert_eq!(read(&c), i as u64 + 1, "counter {i}");
         }
-        // No other counter writes the bounced bytes' cell; `bounce` does.
-        assert_eq!(c.bounced_bytes(), 0);
+        // No other counter writes the bounced or buffered bytes' cells;
+        // `bounce` and `buffer` do.
+        assert_eq!((c.bounced_bytes(), c.buffered_bytes()), (0, 0));
         let b = Counters::new();
         b.bounce(4096);
         b.bounce(100);
+        b.buffer(300);
         assert_eq!((b.bounced(), b.bounced_bytes()), (2, 4196));
+        assert_eq!((b.buffered(), b.buffered_bytes()), (1, 300));
         for (k, kind) in RequestKind::ALL.into_iter().enumerate() {
             let k = k as u64 + 1;
             assert_eq!(c.served(kind), 3 * k, "{kind:?}");
@@ -418,6 +423,16 @@ mod tests {
         assert!(names
             .iter()
             .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+    }
+
+    #[test]
+    fn buffered_pieces_are_written_by_the_queue_only() {
+        // Even the application that may submit its direct I/O itself.
+        assert_eq!(submit_path(&application(), 0, false), Ok(()));
+        assert_eq!(
+            submit_path(&application(), 0, true),
+            Err(QueueReason::Buffered)
+        );
     }
 
     #[test]
@@ -655,7 +670,8 @@ mod tests {
             plan(RequestKind::Write, 0, 65536, 0),
             Ok(Serve {
                 bytes: 65536,
-                bounce: false
+                bounce: false,
+                buffered: Pieces::default(),
             })
         );
         // An O_DIRECT buffer at page offset 100, file offset aligned.
@@ -663,14 +679,16 @@ mod tests {
             plan(RequestKind::Write, 4096, 65536, 100),
             Ok(Serve {
                 bytes: 65536,
-                bounce: true
+                bounce: true,
+                buffered: Pieces::default(),
             })
         );
         assert_eq!(
             plan(RequestKind::Read, 0, 1000, 100),
             Ok(Serve {
                 bytes: 512,
-                bounce: true
+                bounce: true,
+                buffered: Pieces::default(),
             })
         );
         // At most BOUNCE_MAX of it; nfs.ko offers the rest again.
@@ -678,17 +696,18 @@ mod tests {
             plan(RequestKind::Read, 0, 2 * BOUNCE_MAX, 8),
             Ok(Serve {
                 bytes: BOUNCE_MAX,
-                bounce: true
+                bounce: true,
+                buffered: Pieces::default(),
             })
         );
-        // A misaligned file offset, or less than one unit, still goes to
-        // nfsd: a bounce buffer cannot move the file offset.
+        // A misaligned file offset, or a READ of less than one unit,
+        // still goes to nfsd: a bounce buffer cannot move the file offset.
         assert_eq!(
-            plan(RequestKind::Write, 100, 65536, 100),
+            plan(RequestKind::Read, 100, 65536, 100),
             Err(DeclineReason::Misaligned)
         );
         assert_eq!(
-            plan(RequestKind::Write, 0, 100, 100),
+            plan(RequestKind::Read, 0, 100, 100),
             Err(DeclineReason::BelowAlignment)
         );
         // Memory alignment above a page: no page-aligned buffer meets it.
@@ -700,6 +719,80 @@ mod tests {
             super::policy::plan(&rw(RequestKind::Read, 0, 65536, 100), huge),
             Err(DeclineReason::Misaligned)
         );
+    }
+
+    #[test]
+    fn writes_off_the_alignment_are_served_whole_with_buffered_pieces() {
+        let plan = |offset, count, pgbase| {
+            super::policy::plan(&rw(RequestKind::Write, offset, count, pgbase), XFS_512)
+        };
+        let pieces = |head, tail| Serve {
+            bytes: 0,
+            bounce: false,
+            buffered: Pieces { head, tail },
+        };
+        let whole = |count, head, tail| {
+            Ok(Serve {
+                bytes: count,
+                ..pieces(head, tail)
+            })
+        };
+        // A file's last WRITE: aligned body, tail through the page cache.
+        assert_eq!(plan(0, 600 * 512 + 100, 0), whole(600 * 512 + 100, 0, 100));
+        // A partial page an application wrote (file offset and memory
+        // agree, as in the page cache): head and tail, body direct.
+        assert_eq!(
+            plan(4096 + 1000, 9000, 1000),
+            whole(9000, 24, (9000 - 24) % 512)
+        );
+        // Less than one unit, aligned or not, and a request whose only
+        // aligned part would be empty: one buffered piece.
+        assert_eq!(plan(0, 300, 0), whole(300, 300, 0));
+        assert_eq!(plan(1000, 30, 1000), whole(30, 30, 0));
+        assert_eq!(plan(1000, 524, 1000), whole(524, 524, 0));
+        // Aligned: no pieces.
+        assert_eq!(plan(0, 65536, 0), whole(65536, 0, 0));
+        // The body would start misaligned in memory (an O_DIRECT buffer
+        // unrelated to the file offset): to nfsd, as before.
+        assert_eq!(plan(1000, 65536, 0), Err(DeclineReason::Misaligned));
+        // Aligned on disk, not in memory: the bounce buffer, no pieces.
+        assert_eq!(
+            plan(4096, 65536, 100),
+            Ok(Serve {
+                bytes: 65536,
+                bounce: true,
+                buffered: Pieces::default(),
+            })
+        );
+        // No direct I/O at all, or nothing to write: nothing to split.
+        let none = DioAlignment { mem: 0, offset: 0 };
+        let write = |offset, count| rw(RequestKind::Write, offset, count, 0);
+        assert_eq!(write_pieces(&write(0, 100), none), None);
+        assert_eq!(write_pieces(&write(0, 0), XFS_512), None);
+        // Reads and COMMITs never.
+        assert_eq!(
+            write_pieces(&rw(RequestKind::Read, 0, 100, 0), XFS_512),
+            None
+        );
+        // Every piece is under one unit (a lone piece under two), and the
+        // body between them is aligned on disk and in memory.
+        for offset in [0u64, 1, 511, 512, 4095, 4096 + 7] {
+            for count in [1u32, 100, 511, 512, 513, 4096, 65535, 1 << 20] {
+                let pgbase = (offset % 4096) as u32;
+                let Some(p) = write_pieces(&rw(RequestKind::Write, offset, count, pgbase), XFS_512)
+                else {
+                    panic!("{offset} {count}");
+                };
+                let body = count - p.bytes();
+                if body == 0 {
+                    assert!(p.head == count && count < 1024, "{offset} {count} {p:?}");
+                    continue;
+                }
+                assert!(p.head < 512 && p.tail < 512, "{offset} {count} {p:?}");
+                assert_eq!((offset + u64::from(p.head)) % 512, 0);
+                assert_eq!(body % 512, 0);
+            }
+        }
     }
 
     #[test]

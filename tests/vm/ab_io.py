@@ -192,9 +192,10 @@ ODD_SIZES = [300, 4097, 600 * ALIGN + 100, MIB + 511, 3 * MIB + 1234]
 
 def buffered_odd(io, scale):
     """Odd-sized files written buffered and fsynced (aligned start,
-    misaligned end: the split path); then, each on a cold page cache and
-    fsynced, an append and an overwrite that start misaligned (sent whole
-    to nfsd). Cold, and opened write-only: whether nfs.ko widens a write
+    misaligned end: a buffered tail, or in engines before buffered pieces
+    the split path); then, each on a cold page cache and fsynced, an append
+    and an overwrite that start misaligned (a buffered head and tail, or
+    whole to nfsd). Cold, and opened write-only: whether nfs.ko widens a write
     to the whole page depends on the page being cached and its attributes
     still valid, which depends on timing."""
     for size in ODD_SIZES:
@@ -216,8 +217,10 @@ def buffered_odd(io, scale):
 
 def direct_odd(io, scale):
     """O_DIRECT with odd sizes and offsets: an aligned start with a
-    misaligned length (split), a misaligned start (whole to nfsd), and a
-    read of the whole file (split)."""
+    misaligned length (a buffered tail; split in engines before buffered
+    pieces), a misaligned start from page-aligned memory (whole to nfsd:
+    the body would be misaligned in memory), and a read of the whole file
+    (split)."""
     name = "direct-odd"
     fd = io.open(name, True)
     try:

@@ -33,6 +33,12 @@ lower_cached() {
 	echo "${b:-0}"
 }
 
+# lower_cached_tree DIR: bytes of all files under DIR in the page cache.
+lower_cached_tree() {
+	find "$1" -type f -print0 | xargs -0r fincore --bytes --noheadings --output RES 2>/dev/null |
+		awk '{ b += $1 } END { printf "%d\n", b }'
+}
+
 # guest_ns: the guest's clock (under icount, instructions executed).
 guest_ns() { date +%s%N; }
 
@@ -81,7 +87,7 @@ PY
 # would (one I/O per file), and its cost record; only the timed part
 # counts.
 files_run() {
-	local mode=$1 name=$2 round=$3 dir side t0 ns io0 calls0
+	local mode=$1 name=$2 round=$3 dir side t0 ns io0 calls0 cached=0
 	dir=$(mode_dir "$mode")/bench.$name
 	rm -rf "$dir" && mkdir -p "$dir"
 	if [ "$name" = files-unpack ]; then
@@ -96,12 +102,31 @@ files_run() {
 		tar -C "$dir" -cf - tree | wc -c >/dev/null
 	fi
 	ns=$(( $(guest_ns) - t0 ))
+	# What the unpack left in the exported files' page cache.
+	[ "$side" != write ] || cached=$(lower_cached_tree "$BENCH_EXPORT/bench.$name")
 	[ "$mode" = xfs ] || [ "$BENCH_NFS_VERS" != 3 ] ||
 		say_calls_per_file "$mode $name round $round" "$calls0" "$(nfs3_calls)"
-	echo "nfsd_bytes=$(( $(nfsd_io) - io0 )) lower_cached=0" >"$out/$mode.$name.$round.cost"
+	echo "nfsd_bytes=$(( $(nfsd_io) - io0 )) lower_cached=$cached" >"$out/$mode.$name.$round.cost"
 	rm -rf "$dir" && files_settle
 	record_as_fio "$out/$mode.$name.$round.json" "$side" "$BENCH_FILES" \
 		"$bench_tree_bytes" "$ns"
+}
+
+# odd_run MODE NAME ROUND: one run of odd_writes.py, recorded as fio would
+# (one I/O per write), and its cost record.
+odd_run() {
+	local mode=$1 name=$2 round=$3 file t0 ns io0 writes bytes
+	file=$(mode_dir "$mode")/bench.$name
+	rm -f "$file"
+	io0=$(nfsd_io) t0=$(guest_ns)
+	read -r writes bytes < <(/usr/bin/python3 "$TOP/tests/vm/odd_writes.py" "$file" - \
+		"$BENCH_ODD_WRITES" 16384 $((32 << 20)) 1 16)
+	ns=$(( $(guest_ns) - t0 ))
+	echo "nfsd_bytes=$(( $(nfsd_io) - io0 ))" \
+		"lower_cached=$(lower_cached "$BENCH_EXPORT/bench.$name")" \
+		>"$out/$mode.$name.$round.cost"
+	rm -f "$file"
+	record_as_fio "$out/$mode.$name.$round.json" write "${writes:-0}" "${bytes:-0}" "$ns"
 }
 
 # bench_run MODE NAME ROUND: one fio run, its JSON, and its cost record.
@@ -114,6 +139,10 @@ bench_run() {
 	small-files)
 		say "tar $name on $mode, round $round"
 		files_run "$mode" "$name" "$round"
+		return;;
+	odd-writes)
+		say "random-size writes on $mode, round $round"
+		odd_run "$mode" "$name" "$round"
 		return;;
 	pgbench)
 		say "pgbench on $mode, round $round"
@@ -147,7 +176,7 @@ if [[ " ${names[*]} " == *" files-"* ]]; then
 fi
 for name in "${names[@]}"; do
 	case "$(workload_args "$name")" in
-	small-files|pgbench) ;;
+	small-files|pgbench|odd-writes) ;;
 	*) bench_prefill "bench.$name";;
 	esac
 	for round in $(seq "$ROUNDS"); do

@@ -53,8 +53,10 @@ def runs(mode, name):
 
 def by_iops(name):
     """Small-block workloads are reported in IOPS (files/s for the files-*
-    rows, transactions/s for pgbench), the others in MiB/s."""
-    return "4k" in name or "8k" in name or name.startswith("files-") or name == "pgbench"
+    rows, writes/s for odd-writes, transactions/s for pgbench), the
+    others in MiB/s."""
+    return ("4k" in name or "8k" in name or name.startswith("files-")
+            or name in ("pgbench", "odd-writes"))
 
 
 def median(values):
@@ -127,13 +129,14 @@ def round_spread(m, n):
 
 print("Throughput: MiB/s for 1M and 128k workloads, IOPS for 4k and 8k (both")
 print("directions of a mixed one), files per guest second for files-*")
-print("(tar x + sync, or cold tar c), transactions per guest second for")
-print("pgbench; (x) = ratio to xfs.")
+print("(tar x + sync, or cold tar c), writes per guest second for odd-writes,")
+print("transactions per guest second for pgbench; (x) = ratio to xfs.")
 print_table(throughput)
 
 if clock == "icount":
     ns = 2 ** int(shift or 3)
-    print("\nGuest time per I/O, us (run time / I/Os; per file for files-*): the")
+    print("\nGuest time per I/O, us (run time / I/Os; per file for files-*, per write")
+    print("for odd-writes): the")
     print(f"instructions all vCPUs execute per I/O x {ns} ns (1 us = {1000 // ns} instructions),")
     print("plus any time all vCPUs sat idle until a timer (none expected: a RAM disk")
     print("never makes them wait).")

@@ -43,12 +43,13 @@ done
 echo
 echo "via nfsd: bytes nfsd read or wrote for the client (/proc/net/rpc/nfsd 'io');"
 echo "0 means the I/O bypassed the network. Served locally: READ/WRITE/COMMIT"
-echo "requests localio_rs_client.ko completed with direct I/O on the export."
+echo "requests localio_rs_client.ko completed with direct I/O on the export"
+echo "(pieces of a WRITE under 512 bytes at either end: buffered writes to it)."
 echo "Figures are from a TCG VM: compare rows with each other, not with real"
 echo "hardware."
 echo
 echo "What localio_rs_client.ko did, all mounts together:"
-awk '$1 ~ /^(offered|local)_(read|write|commit)(_bytes)?$/ && $2 > 0 {
+awk '$1 ~ /^((offered|local)_(read|write|commit)(_bytes)?|local_(bounced|buffered)_bytes)$/ && $2 > 0 {
 	printf "  %-24s %s\n", $1, $2 }' "$STATS"
 declined=$(awk '$1 ~ /^declined_/ && $2 > 0 { printf "  %-24s %s\n", $1, $2 }' "$STATS")
 if [ -n "$declined" ]; then

@@ -18,7 +18,7 @@ mode=${MODE:-on}
 [ -n "$mode" ] || mode=on
 top_n=${PROFILE_TOP:-25}
 args=$(workload_args "$workload") || { echo "unknown workload '$workload'"; exit 1; }
-case "$args" in small-files|pgbench)
+case "$args" in small-files|pgbench|odd-writes)
 	echo "profile runs fio workloads; '$workload' is a row of make bench only"; exit 1;;
 esac
 case " ${BENCH_MODES[*]} " in *" $mode "*) ;; *) echo "unknown mode '$mode'"; exit 1;; esac

@@ -107,8 +107,8 @@ with open(sys.argv[1], "wb") as f:
 	rm -f "$on/flusher"
 
 	# Misaligned O_DIRECT (1000-byte records): declined, sent as RPC; the
-	# few that start aligned (one in 64) write 512 bytes locally and the
-	# rest through nfsd (t40 tests that split).
+	# few that start aligned (one in 64) are written locally, 512 bytes
+	# with direct I/O and the rest buffered (t40 tests such pieces).
 	io0=$(nfsd_io); m0=$(counter declined_misaligned); w0=$(counter local_write_bytes)
 	dd if="$WORK/ref_odd" of="$on/odd" bs=1000 oflag=direct status=none
 	check "v$v misaligned O_DIRECT: declined as misaligned" test "$(counter declined_misaligned)" -gt "$m0"

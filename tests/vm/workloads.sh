@@ -49,7 +49,14 @@ ODIRECT_PARAM=/sys/module/nfs/parameters/localio_O_DIRECT_semantics
 # (files-readback), and report files per guest second.
 BENCH_FILES=${BENCH_FILES:-400}
 
+# fsstress's write operation alone (tests/vm/odd_writes.py): BENCH_ODD_WRITES
+# writes of 1 byte to 16 KiB at random offsets of a 32 MiB file opened
+# write-only, an fsync every 16; nfs.ko sends WRITEs that start and end
+# anywhere. Reported as writes per guest second.
+BENCH_ODD_WRITES=${BENCH_ODD_WRITES:-2000}
+
 # name|fio arguments, or `small-files` for the tar rows above, or
+# `odd-writes` for the random-size writes above, or
 # `pgbench` for the database row (tests/vm/pgbench.sh). The -memoff100
 # rows are the -direct rows from buffers at page offset 100, which NFS
 # accepts and XFS's direct I/O does not (their xfs column fails): against
@@ -66,6 +73,7 @@ BENCH_WORKLOAD_LIST=(
 	"rand-read-4k-4x-qd16|--rw=randread --bs=4k --direct=1 --ioengine=libaio --iodepth=16 --numjobs=4 --group_reporting --time_based --runtime=$BENCH_RUNTIME"
 	"rand-read-128k-qd16|--rw=randread --bs=128k --direct=1 --ioengine=libaio --iodepth=16 --time_based --runtime=$BENCH_RUNTIME"
 	"rand-rw70-8k-qd16|--rw=randrw --rwmixread=70 --bs=8k --direct=1 --ioengine=libaio --iodepth=16 --time_based --runtime=$BENCH_RUNTIME"
+	"odd-writes|odd-writes"
 	"files-unpack|small-files"
 	"files-readback|small-files"
 	"pgbench|pgbench"
