@@ -8,11 +8,10 @@
 //! caller and filehandle (`clients.rs`) or opens it, asks the policy
 //! (`policy.rs`) how much of the request direct I/O can serve, and either
 //! declines it (nfs.ko then sends the RPC) or takes it and starts a
-//! [`LocalIo`]. An application's own I/O (`policy::submit_path`) is
+//! [`LocalIo`]. An application's own I/O (`policy::submit_inline`) is
 //! submitted by the offering task itself, as direct I/O on the exported
-//! filesystem would be; writeback, reclaim and every other kernel context,
-//! and every WRITE with pieces to write through the lower page cache, hand
-//! it to the dedicated I/O queue, whose workers do the same. Either
+//! filesystem would be; writeback, reclaim and every other kernel context
+//! hand it to the dedicated I/O queue, whose workers do the same. Either
 //! submits async direct I/O as a nested I/O submitter; the result comes
 //! back to [`Job::done`] (in place when the filesystem completed it within
 //! the submission), which completes the NFS request as nfsd's reply would
@@ -469,11 +468,7 @@ fn serve<'a>(
         offset,
         offered_ns,
     };
-    let path = policy::submit_path(
-        submitter,
-        job.file.lower_file().stack_depth(),
-        plan.buffered.any(),
-    );
+    let path = policy::submit_inline(submitter, job.file.lower_file().stack_depth());
     client.count(|c| c.submission(path));
     let who = trace::Who {
         client: nfs_client,

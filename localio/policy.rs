@@ -427,16 +427,11 @@ pub enum QueueReason {
     /// The exported filesystem is itself stacked on another (overlayfs):
     /// its stack use is not bounded by one filesystem's.
     StackedLower,
-    /// A WRITE with pieces written through the lower page cache: a
-    /// buffered write may wait for dirty-page throttling and for memory,
-    /// which only the queue's workers (nested I/O submitters, as nfsd's
-    /// threads are) may do.
-    Buffered,
 }
 
 impl QueueReason {
     /// All reasons, in the order of the statistics file.
-    pub const ALL: [QueueReason; 8] = [
+    pub const ALL: [QueueReason; 7] = [
         QueueReason::Worker,
         QueueReason::KernelThread,
         QueueReason::Reclaim,
@@ -444,7 +439,6 @@ impl QueueReason {
         QueueReason::Atomic,
         QueueReason::Stack,
         QueueReason::StackedLower,
-        QueueReason::Buffered,
     ];
 
     /// Name used in the statistics file (`queued_<name>`).
@@ -457,7 +451,6 @@ impl QueueReason {
             QueueReason::Atomic => "atomic",
             QueueReason::Stack => "stack",
             QueueReason::StackedLower => "stacked_lower",
-            QueueReason::Buffered => "buffered",
         }
     }
 
@@ -485,19 +478,6 @@ pub struct Submitter {
     pub stack_left: usize,
     /// The task's whole kernel stack (`THREAD_SIZE`).
     pub stack_size: usize,
-}
-
-/// [`submit_inline`], for an I/O that has pieces to write through the
-/// lower page cache (`buffered`) or not: those always go to the queue.
-pub fn submit_path(
-    task: &Submitter,
-    lower_stack_depth: u32,
-    buffered: bool,
-) -> Result<(), QueueReason> {
-    if buffered {
-        return Err(QueueReason::Buffered);
-    }
-    submit_inline(task, lower_stack_depth)
 }
 
 /// Whether the offering task may submit the I/O itself, as an

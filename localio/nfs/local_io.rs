@@ -16,10 +16,11 @@
 //! (`policy::Pieces`) written through the lower page cache with
 //! `vfs_iter_write()`, as nfsd writes: the head before the direct I/O is
 //! submitted, the tail once it has completed in full, then, for a stable
-//! WRITE, one sync of the whole range. Such an I/O is always a worker's
-//! (`policy::submit_path`), the tail and sync included: its completion is
-//! queued or, when the filesystem completed the body within the
-//! submission, runs on the submitting worker.
+//! WRITE, one sync of the whole range. They are written where the direct
+//! I/O is submitted and completed, in the same nested-I/O scope: by the
+//! offering task when it may submit inline (an application: as it would
+//! write to the exported filesystem itself), else by a worker; never by
+//! writeback's or reclaim's own context.
 //!
 //! If the filesystem completes it within the call, or calls `ki_complete`
 //! before the call has returned (a RAM disk or a fast device completes the
@@ -636,8 +637,9 @@ impl<J: IoJob> LocalIo<J> {
 
     /// Writes `len` of the I/O's bytes, from `from` bytes into them, at
     /// `pos` through the lower file's page cache, as nfsd writes; the bytes
-    /// written, or a negative errno. Only on a worker (see the module
-    /// documentation), never under the direct I/O's submission.
+    /// written, or a negative errno. Only where the direct I/O may be
+    /// submitted (see the module documentation), and never while this
+    /// I/O's own direct I/O is in flight.
     fn write_buffered(&self, from: u32, len: u32, pos: u64) -> isize {
         let covered = self.nr_pages as usize * kernel::page::PAGE_SIZE;
         let start = self.pgbase as usize + from as usize;
@@ -669,14 +671,24 @@ impl<J: IoJob> LocalIo<J> {
     /// The direct I/O moved `result` (or there was none, for a WRITE that
     /// is all head): writes a WRITE's tail piece and syncs a stable one
     /// that had pieces, then hands the result of the whole to the job.
-    fn finish(this: Pin<KBox<Self>>, result: isize, inline: bool) {
+    fn finish(mut this: Pin<KBox<Self>>, result: isize, inline: bool) {
         let result = match this.op {
             Op::Write {
                 pos,
                 dsync,
                 sync,
                 buffered,
-            } if buffered.any() => this.finish_pieces(result, pos, dsync && !sync, dsync, buffered),
+            } if buffered.any() => {
+                // SAFETY: Not moved out of; `end_write` touches only fields
+                // that are not structurally pinned.
+                let io = unsafe { this.as_mut().get_unchecked_mut() };
+                // The body's freeze protection ends before the tail's
+                // `vfs_iter_write()` takes its own: a second hold of it
+                // would wait behind a freeze that waits for the first.
+                // (A body completed within its submission still has it.)
+                io.end_write();
+                io.finish_pieces(result, pos, dsync && !sync, dsync, buffered)
+            }
             _ => result,
         };
         J::done(this, result, inline);
@@ -696,7 +708,8 @@ impl<J: IoJob> LocalIo<J> {
         if body < 0 {
             return body;
         }
-        // On the completion's worker too, a nested I/O submitter.
+        // Where the completion runs too (a worker, when it was queued), a
+        // nested I/O submitter.
         let _flags = TaskFlagsScope::io_worker();
         let (from, body_len) = self.body();
         // The body was submitted only once the head was written in full.

@@ -426,16 +426,6 @@ mod tests {
     }
 
     #[test]
-    fn buffered_pieces_are_written_by_the_queue_only() {
-        // Even the application that may submit its direct I/O itself.
-        assert_eq!(submit_path(&application(), 0, false), Ok(()));
-        assert_eq!(
-            submit_path(&application(), 0, true),
-            Err(QueueReason::Buffered)
-        );
-    }
-
-    #[test]
     fn queue_reasons_have_distinct_names() {
         // Listed as `queued_<name>`, apart from the decline reasons.
         let names: Vec<&str> = QueueReason::ALL.iter().map(|r| r.name()).collect();

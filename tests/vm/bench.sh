@@ -39,6 +39,10 @@ lower_cached_tree() {
 		awk '{ b += $1 } END { printf "%d\n", b }'
 }
 
+# busy_ns: guest time all vCPUs spent not idle since boot (/proc/stat, in
+# USER_HZ ticks: user, nice, system, irq, softirq, steal).
+busy_ns() { awk '/^cpu / { printf "%d\n", ($2 + $3 + $4 + $7 + $8 + $9) * 10000000 }' /proc/stat; }
+
 # guest_ns: the guest's clock (under icount, instructions executed).
 guest_ns() { date +%s%N; }
 
@@ -87,26 +91,27 @@ PY
 # would (one I/O per file), and its cost record; only the timed part
 # counts.
 files_run() {
-	local mode=$1 name=$2 round=$3 dir side t0 ns io0 calls0 cached=0
+	local mode=$1 name=$2 round=$3 dir side t0 ns io0 calls0 cached=0 busy0
 	dir=$(mode_dir "$mode")/bench.$name
 	rm -rf "$dir" && mkdir -p "$dir"
 	if [ "$name" = files-unpack ]; then
 		side=write
-		calls0=$(nfs3_calls) io0=$(nfsd_io) t0=$(guest_ns)
+		calls0=$(nfs3_calls) io0=$(nfsd_io) busy0=$(busy_ns) t0=$(guest_ns)
 		tar -C "$dir" -xf "$WORK/bench-tree.tar" && sync
 	else
 		side=read
 		tar -C "$dir" -xf "$WORK/bench-tree.tar" && files_settle
 		drop_caches
-		calls0=$(nfs3_calls) io0=$(nfsd_io) t0=$(guest_ns)
+		calls0=$(nfs3_calls) io0=$(nfsd_io) busy0=$(busy_ns) t0=$(guest_ns)
 		tar -C "$dir" -cf - tree | wc -c >/dev/null
 	fi
-	ns=$(( $(guest_ns) - t0 ))
+	ns=$(( $(guest_ns) - t0 )) busy0=$(( $(busy_ns) - busy0 ))
 	# What the unpack left in the exported files' page cache.
 	[ "$side" != write ] || cached=$(lower_cached_tree "$BENCH_EXPORT/bench.$name")
 	[ "$mode" = xfs ] || [ "$BENCH_NFS_VERS" != 3 ] ||
 		say_calls_per_file "$mode $name round $round" "$calls0" "$(nfs3_calls)"
-	echo "nfsd_bytes=$(( $(nfsd_io) - io0 )) lower_cached=$cached" >"$out/$mode.$name.$round.cost"
+	echo "nfsd_bytes=$(( $(nfsd_io) - io0 )) lower_cached=$cached busy_ns=$busy0" \
+		>"$out/$mode.$name.$round.cost"
 	rm -rf "$dir" && files_settle
 	record_as_fio "$out/$mode.$name.$round.json" "$side" "$BENCH_FILES" \
 		"$bench_tree_bytes" "$ns"
@@ -115,15 +120,15 @@ files_run() {
 # odd_run MODE NAME ROUND: one run of odd_writes.py, recorded as fio would
 # (one I/O per write), and its cost record.
 odd_run() {
-	local mode=$1 name=$2 round=$3 file t0 ns io0 writes bytes
+	local mode=$1 name=$2 round=$3 file t0 ns io0 writes bytes busy0
 	file=$(mode_dir "$mode")/bench.$name
 	rm -f "$file"
-	io0=$(nfsd_io) t0=$(guest_ns)
+	io0=$(nfsd_io) busy0=$(busy_ns) t0=$(guest_ns)
 	read -r writes bytes < <(/usr/bin/python3 "$TOP/tests/vm/odd_writes.py" "$file" - \
 		"$BENCH_ODD_WRITES" 16384 $((32 << 20)) 1 16)
-	ns=$(( $(guest_ns) - t0 ))
+	ns=$(( $(guest_ns) - t0 )) busy0=$(( $(busy_ns) - busy0 ))
 	echo "nfsd_bytes=$(( $(nfsd_io) - io0 ))" \
-		"lower_cached=$(lower_cached "$BENCH_EXPORT/bench.$name")" \
+		"lower_cached=$(lower_cached "$BENCH_EXPORT/bench.$name") busy_ns=$busy0" \
 		>"$out/$mode.$name.$round.cost"
 	rm -f "$file"
 	record_as_fio "$out/$mode.$name.$round.json" write "${writes:-0}" "${bytes:-0}" "$ns"

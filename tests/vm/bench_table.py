@@ -47,6 +47,7 @@ def runs(mode, name):
             cost["lower_cached"] / moved,
             clat.get("50.000000", 0) / 1000.0,
             clat.get("99.000000", 0) / 1000.0,
+            cost["busy_ns"] / 1000.0 / ios if "busy_ns" in cost else None,
         ))
     return result
 
@@ -111,6 +112,11 @@ def per_io(m, n):
     return f"{median([r[1] for r in rs]):.1f}" if rs else "-"
 
 
+def busy_per_io(m, n):
+    rs = [r[6] for r in table[(m, n)] if r[6] is not None]
+    return f"{median(rs):.1f}" if rs else "-"
+
+
 def bytes_and_cache(m, n):
     rs = table[(m, n)]
     if not rs:
@@ -143,6 +149,16 @@ if clock == "icount":
 else:
     print("\nGuest time per I/O, us (wall clock: not a cost measure).")
 print_table(per_io)
+
+busy_rows = [n for n in names if any(r[6] is not None for m in modes for r in table[(m, n)])]
+if busy_rows:
+    print("\nBusy guest time per I/O, us, of the rows above that wait (tar, odd-writes,")
+    print("pgbench): as above but without the time all vCPUs sat idle, which in")
+    print("these rows is most of it (NFS and XFS waits that end on a timer) and")
+    print("moves with the rows before them; from /proc/stat, 10 ms resolution.")
+    print(f"{'workload':<22}" + "".join(f"{m:>{col}}" for m in modes))
+    for n in busy_rows:
+        print(f"{n:<22}" + "".join(f"{busy_per_io(m, n):>{col}}" for m in modes))
 
 qd1 = [n for n in names if "qd1" in n and "qd16" not in n]
 if qd1:

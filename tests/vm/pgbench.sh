@@ -53,17 +53,18 @@ pg_stop() {
 # The rate is pgbench's own, over its run time without the connections'
 # start (guest time: under icount, instructions).
 pgbench_run() {
-	local mode=$1 name=$2 round=$3 io0 report tx tps
+	local mode=$1 name=$2 round=$3 io0 busy0 report tx tps
 	if [ -z "$PG_BIN" ]; then
 		say "pgbench: PostgreSQL is not installed"
 		return 1
 	fi
 	pg_prepare "$mode" || { say "pgbench: no cluster on $mode"; return 1; }
 	pg_start "$mode" || { say "pgbench: the server on $mode did not start"; return 1; }
-	io0=$(nfsd_io)
+	io0=$(nfsd_io) busy0=$(busy_ns)
 	report=$(pg_as_owner "$PG_BIN/pgbench" -h "$PG_SOCKET" -n -c "$BENCH_PG_CLIENTS" \
 		-T "$BENCH_RUNTIME" postgres 2>/dev/null)
-	echo "nfsd_bytes=$(( $(nfsd_io) - io0 )) lower_cached=0" >"$out/$mode.$name.$round.cost"
+	echo "nfsd_bytes=$(( $(nfsd_io) - io0 )) lower_cached=0 busy_ns=$(( $(busy_ns) - busy0 ))" \
+		>"$out/$mode.$name.$round.cost"
 	pg_stop "$mode"
 	tx=$(awk '/^number of transactions actually processed:/ {print $6}' <<<"$report")
 	tps=$(awk '/^tps = .*without initial connection time/ {print $3}' <<<"$report")

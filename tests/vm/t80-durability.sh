@@ -54,7 +54,10 @@ dur_ack() {
 # dur_workloads DIR: (a) buffered writes + fsync; (b) O_DIRECT writes,
 # which NFS completes stable; (c) O_DSYNC writes; (d) unstable WRITEs of
 # the page cache (pushed out by sync_file_range) and the COMMIT of fsync;
-# (e) a file that grows by appends, each followed by fsync.
+# (f) O_DSYNC writes of 100001 bytes, so that all but the first start and
+# end inside an alignment unit: stable WRITEs with buffered pieces; (g)
+# the same sizes written unstable, then fsync (a COMMIT over buffered
+# pieces); (e) a file that grows by appends, each followed by fsync.
 dur_workloads() {
 	local d=$1 i
 	dur_marks=()
@@ -75,13 +78,19 @@ dur_workloads() {
 	xfs_io -f -c "pwrite -q -i $WORK/dur.ref -s $((3 * mib)) 0 $mib" \
 		-c "sync_range -w 0 $mib" -c fsync "$d/d" &&
 		dur_expect d $((3 * mib)) $mib && dur_ack d a b c d
+	dd if="$WORK/dur.ref" of="$d/f" bs=100001 count=10 iflag=skip_bytes skip=$((5 * mib)) \
+		oflag=dsync status=none &&
+		dur_expect f $((5 * mib)) 1000010 && dur_ack f a b c d f
+	xfs_io -f -c "pwrite -q -i $WORK/dur.ref -s $((6 * mib)) -b 100001 0 $((mib + 777))" \
+		-c fsync "$d/g" &&
+		dur_expect g $((6 * mib)) $((mib + 777)) && dur_ack g a b c d f g
 	for i in 0 1 2 3; do
 		dd if="$WORK/dur.ref" of="$d/e" bs=$((mib / 4)) count=1 skip=$((16 + i)) seek=$i \
 			conv=notrunc,fsync status=none || return 1
 		[ "$i" = 0 ] || [ "$i" = 2 ] || {
 			dur_expect e $((4 * mib)) $(((i + 1) * mib / 4))
 			cp "$DUR/want.e" "$DUR/want.e$i"
-			dur_ack "e$i" a b c d "e:e$i"
+			dur_ack "e$i" a b c d f g "e:e$i"
 		}
 	done
 }
@@ -102,7 +111,7 @@ dur_lost() {
 # dur_run VERS MODE: one power-cut experiment; sets dur_report and
 # dur_lost_total.
 dur_run() {
-	local v=$1 mode=$2 opts m io0 b0 mark lost t0=$SECONDS t1
+	local v=$1 mode=$2 opts m io0 b0 p0 mark lost t0=$SECONDS t1
 	case $mode in on) opts=localio=on;; off) opts=localio=off;; c) opts=;; esac
 	cp --sparse=always "$DUR/base.img" "$DUR/data.img"
 	truncate -s 0 "$DUR/log.img"; truncate -s 512M "$DUR/log.img"
@@ -116,16 +125,17 @@ dur_run() {
 		say "v$v $mode: no dm-log-writes device"
 		dmsetup --noudevsync remove "$DUR_DEV" 2>/dev/null
 		losetup -d "$data" "$log"
-		dur_report=" (not run)" dur_lost_total=1000000000 dur_nfsd=0 dur_local=0
+		dur_report=" (not run)" dur_lost_total=1000000000 dur_nfsd=0 dur_local=0 dur_buffered=0
 		return
 	}
 	chmod 1777 "$DUR_EXPORT"
 	exportfs -o rw,fsid=7,no_subtree_check,no_root_squash,insecure "127.0.0.1:$DUR_EXPORT"
 	m=$MNT/dur-$mode${v/./}
 	nfs_mount "$v" "dur-$mode${v/./}" "$opts" "$DUR_EXPORT"
-	io0=$(nfsd_io) b0=$(counter local_write_bytes)
+	io0=$(nfsd_io) b0=$(counter local_write_bytes) p0=$(counter local_buffered_bytes)
 	dur_workloads "$m" || say "v$v $mode: a workload failed"
 	dur_nfsd=$(( $(nfsd_io) - io0 )) dur_local=$(( $(counter local_write_bytes) - b0 ))
+	dur_buffered=$(( $(counter local_buffered_bytes) - p0 ))
 	umount "$m"
 	exportfs -u "127.0.0.1:$DUR_EXPORT"
 	umount_retry "$DUR_EXPORT"
@@ -142,8 +152,8 @@ dur_run() {
 	dur_files[z]="z z"
 	dur_control=$(dur_lost z)
 	dur_secs="$((t1 - t0)) s to write, $((SECONDS - t1)) s to replay"
-	# The steps: a b c d e1 e3.
-	[ "${#dur_marks[@]}" -eq 6 ] || dur_lost_total=$((dur_lost_total + 1000000000))
+	# The steps: a b c d f g e1 e3.
+	[ "${#dur_marks[@]}" -eq 8 ] || dur_lost_total=$((dur_lost_total + 1000000000))
 }
 
 declare -A dur_result
@@ -153,13 +163,13 @@ for v in 3 4.2; do
 		dur_run "$v" "$mode"
 		dur_result[$v.$mode]=$dur_lost_total
 		say "v$v $mode: bytes lost at each acknowledged step after a power cut:$dur_report" \
-			"(nfsd moved $dur_nfsd bytes, $dur_local written locally by us; $dur_secs);" \
+			"(nfsd moved $dur_nfsd bytes, $dur_local written locally by us, $dur_buffered of them buffered; $dur_secs);" \
 			"the unsynced control lost $dur_control of $mib"
 		[ "$dur_control" -gt 0 ] || dur_control_ok=no
-		[ "$mode" != on ] || check "v$v localio=on: the workloads were served locally" \
-			test "$dur_local" -ge $((4 * mib))
+		[ "$mode" != on ] || check "v$v localio=on: the workloads were served locally, the odd sizes' pieces buffered" \
+			eval '[ "$dur_local" -ge $((4 * mib)) ] && [ "$dur_buffered" -gt 0 ]'
 	done
-	check "v$v localio=on: nothing acknowledged is lost in a power cut (fsync, O_DIRECT, O_DSYNC, COMMIT, appends)" \
+	check "v$v localio=on: nothing acknowledged is lost in a power cut (fsync, O_DIRECT, O_DSYNC, COMMIT, odd sizes, appends)" \
 		test "${dur_result[$v.on]}" -eq 0
 	check "v$v localio=on loses no more than localio=off (${dur_result[$v.off]} bytes)" \
 		test "${dur_result[$v.on]}" -le "${dur_result[$v.off]}"
