@@ -378,7 +378,7 @@ fn serve<'a>(
         count,
         pgbase,
     };
-    let plan = match policy::plan(&request, file.dio()) {
+    let plan = match policy::plan(&request, file.dio(), file.lower_file().block_size()) {
         Ok(plan) => plan,
         Err(reason) => return decline(offer, reason),
     };

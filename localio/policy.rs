@@ -273,10 +273,11 @@ impl Pieces {
 ///
 /// A WRITE that does not start or end on the alignment (the last WRITE of
 /// a file whose size is not aligned, a partial page an application wrote,
-/// a small file) is served whole: its aligned body with direct I/O, and
-/// the pieces before and after it with buffered writes of less than one
-/// unit each ([`write_pieces`]), instead of sending them to nfsd.
-pub fn plan(req: &Request, dio: DioAlignment) -> Result<Serve, DeclineReason> {
+/// a small file) is served whole: its body of whole blocks of the lower
+/// filesystem (`block` bytes each) with direct I/O, and the pieces before
+/// and after it with buffered writes of less than one block each
+/// ([`write_pieces`]), instead of sending them to nfsd.
+pub fn plan(req: &Request, dio: DioAlignment, block: u32) -> Result<Serve, DeclineReason> {
     let served = |bytes, bounce| Serve {
         bytes,
         bounce,
@@ -284,7 +285,7 @@ pub fn plan(req: &Request, dio: DioAlignment) -> Result<Serve, DeclineReason> {
     };
     let checked = check(req, dio);
     if req.kind == RequestKind::Write && checked != Ok(req.count) {
-        if let Some(buffered) = write_pieces(req, dio) {
+        if let Some(buffered) = write_pieces(req, dio, block) {
             return Ok(Serve {
                 bytes: req.count,
                 bounce: false,
@@ -308,20 +309,31 @@ pub fn plan(req: &Request, dio: DioAlignment) -> Result<Serve, DeclineReason> {
 }
 
 /// The pieces of a WRITE to write buffered so that the rest, if any, is
-/// one aligned body that direct I/O takes from the request's own pages;
-/// `None` when no such split exists (the lower file takes no direct I/O,
-/// the body would start misaligned in memory, or nothing is to be
-/// written).
+/// one body of whole blocks of the lower filesystem that direct I/O takes
+/// from the request's own pages; `None` when no such split exists (the
+/// lower file takes no direct I/O, the body would start misaligned in
+/// memory, or nothing is to be written).
 ///
-/// The head runs to the first boundary of the length unit (a multiple of
-/// the offset alignment) and the tail from the last;
-/// with no body between them the whole WRITE is one buffered piece (then
-/// under two units long).
-pub fn write_pieces(req: &Request, dio: DioAlignment) -> Option<Pieces> {
+/// The head runs to the first block boundary and the tail from the last
+/// (block: `block` rounded up to a multiple of the direct I/O length
+/// unit); with no body between them the whole WRITE is one buffered
+/// piece (then under two blocks long). Whole blocks, not just aligned
+/// sectors, because the page cache reads and writes back blocks: a piece
+/// never shares a block with a body, of this WRITE or of another one
+/// that does not overlap it, so no buffered write reads a block that our
+/// direct I/O is writing (and the lower filesystem takes the body by its
+/// aligned direct I/O path, with no sub-block zeroing).
+pub fn write_pieces(req: &Request, dio: DioAlignment, block: u32) -> Option<Pieces> {
     if req.kind != RequestKind::Write || req.count == 0 {
         return None;
     }
-    let unit = length_unit(dio)?;
+    let sector = length_unit(dio)?;
+    let block = u64::from(block);
+    let unit = block
+        .checked_div(gcd(block, sector))
+        .and_then(|f| f.checked_mul(sector))
+        .filter(|&unit| unit != 0)
+        .unwrap_or(sector);
     let count = u64::from(req.count);
     let head = ((unit - req.offset % unit) % unit).min(count);
     let body_and_tail = count - head;

@@ -50,6 +50,15 @@ impl LowerFile<'_> {
         u32::try_from(depth).unwrap_or(u32::MAX)
     }
 
+    /// The block size of the file's filesystem (`i_blkbits`): the unit its
+    /// page cache reads before a partial write and writes back.
+    pub(crate) fn block_size(&self) -> u32 {
+        // SAFETY: Open (type invariant), so its inode is alive; `i_blkbits`
+        // is set when the inode is set up and not changed while it is open.
+        let bits = unsafe { (*(*self.as_ptr()).f_inode).i_blkbits };
+        1u32.checked_shl(bits.into()).unwrap_or(0)
+    }
+
     /// The file's size now.
     pub(crate) fn size(&self) -> u64 {
         // SAFETY: Open (type invariant), so its inode is alive.

@@ -337,7 +337,8 @@ const COMPLETED: u8 = 3;
 ///   returned), or else owns it itself; nothing frees it while the state
 ///   is `SUBMITTING`.
 /// - `write_started` says whether `kiocb_start_write` was called and not
-///   yet balanced; `complete`, `into_job` or `drop` balances it, once.
+///   yet balanced; `complete`, `finish` (before a tail piece), `into_job`
+///   or `drop` balances it, once.
 #[pin_data(PinnedDrop)]
 pub(crate) struct LocalIo<J: IoJob> {
     #[pin]

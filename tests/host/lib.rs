@@ -653,7 +653,7 @@ mod tests {
             offset: 512,
         };
         let plan = |kind, offset, count, pgbase| {
-            super::policy::plan(&rw(kind, offset, count, pgbase), dio)
+            super::policy::plan(&rw(kind, offset, count, pgbase), dio, 4096)
         };
         // Aligned memory: straight from the request's pages.
         assert_eq!(
@@ -706,7 +706,7 @@ mod tests {
             offset: 512,
         };
         assert_eq!(
-            super::policy::plan(&rw(RequestKind::Read, 0, 65536, 100), huge),
+            super::policy::plan(&rw(RequestKind::Read, 0, 65536, 100), huge, 4096),
             Err(DeclineReason::Misaligned)
         );
     }
@@ -714,7 +714,11 @@ mod tests {
     #[test]
     fn writes_off_the_alignment_are_served_whole_with_buffered_pieces() {
         let plan = |offset, count, pgbase| {
-            super::policy::plan(&rw(RequestKind::Write, offset, count, pgbase), XFS_512)
+            super::policy::plan(
+                &rw(RequestKind::Write, offset, count, pgbase),
+                XFS_512,
+                4096,
+            )
         };
         let pieces = |head, tail| Serve {
             bytes: 0,
@@ -727,21 +731,29 @@ mod tests {
                 ..pieces(head, tail)
             })
         };
-        // A file's last WRITE: aligned body, tail through the page cache.
+        // A file's last WRITE: body of whole 4 KiB blocks, the rest of the
+        // last block through the page cache.
         assert_eq!(plan(0, 600 * 512 + 100, 0), whole(600 * 512 + 100, 0, 100));
+        assert_eq!(plan(0, 601 * 512 + 100, 0), whole(601 * 512 + 100, 0, 612));
         // A partial page an application wrote (file offset and memory
-        // agree, as in the page cache): head and tail, body direct.
+        // agree, as in the page cache): head to the block boundary, one
+        // block direct, the tail.
         assert_eq!(
             plan(4096 + 1000, 9000, 1000),
-            whole(9000, 24, (9000 - 24) % 512)
+            whole(9000, 3096, 9000 - 3096 - 4096)
         );
-        // Less than one unit, aligned or not, and a request whose only
-        // aligned part would be empty: one buffered piece.
+        // Less than one block, aligned or not, and a request whose only
+        // whole block would be empty: one buffered piece; so is a request
+        // aligned to 512 bytes that direct I/O would take but for its
+        // misaligned end, when it fills no block.
         assert_eq!(plan(0, 300, 0), whole(300, 300, 0));
         assert_eq!(plan(1000, 30, 1000), whole(30, 30, 0));
         assert_eq!(plan(1000, 524, 1000), whole(524, 524, 0));
-        // Aligned: no pieces.
+        assert_eq!(plan(512, 1000, 512), whole(1000, 1000, 0));
+        // Aligned for direct I/O: no pieces, even off the block (XFS takes
+        // sub-block direct I/O).
         assert_eq!(plan(0, 65536, 0), whole(65536, 0, 0));
+        assert_eq!(plan(512, 1024, 512), whole(1024, 0, 0));
         // The body would start misaligned in memory (an O_DIRECT buffer
         // unrelated to the file offset): to nfsd, as before.
         assert_eq!(plan(1000, 65536, 0), Err(DeclineReason::Misaligned));
@@ -757,30 +769,40 @@ mod tests {
         // No direct I/O at all, or nothing to write: nothing to split.
         let none = DioAlignment { mem: 0, offset: 0 };
         let write = |offset, count| rw(RequestKind::Write, offset, count, 0);
-        assert_eq!(write_pieces(&write(0, 100), none), None);
-        assert_eq!(write_pieces(&write(0, 0), XFS_512), None);
+        assert_eq!(write_pieces(&write(0, 100), none, 4096), None);
+        assert_eq!(write_pieces(&write(0, 0), XFS_512, 4096), None);
         // Reads and COMMITs never.
         assert_eq!(
-            write_pieces(&rw(RequestKind::Read, 0, 100, 0), XFS_512),
+            write_pieces(&rw(RequestKind::Read, 0, 100, 0), XFS_512, 4096),
             None
         );
-        // Every piece is under one unit (a lone piece under two), and the
-        // body between them is aligned on disk and in memory.
-        for offset in [0u64, 1, 511, 512, 4095, 4096 + 7] {
-            for count in [1u32, 100, 511, 512, 513, 4096, 65535, 1 << 20] {
-                let pgbase = (offset % 4096) as u32;
-                let Some(p) = write_pieces(&rw(RequestKind::Write, offset, count, pgbase), XFS_512)
-                else {
-                    panic!("{offset} {count}");
-                };
-                let body = count - p.bytes();
-                if body == 0 {
-                    assert!(p.head == count && count < 1024, "{offset} {count} {p:?}");
-                    continue;
+        // A block size not known: cut at the direct I/O alignment.
+        assert_eq!(
+            write_pieces(&rw(RequestKind::Write, 1000, 2000, 1000), XFS_512, 0),
+            Some(Pieces {
+                head: 24,
+                tail: 2000 - 24 - 1536
+            })
+        );
+        // Every piece is under one block (a lone piece under two), and the
+        // body between them is whole blocks, aligned on disk and in memory.
+        for block in [512u32, 4096, 65536] {
+            for offset in [0u64, 1, 511, 512, 4095, 4096 + 7, 65536 + 3] {
+                for count in [1u32, 100, 511, 512, 513, 4096, 65535, 1 << 20] {
+                    let pgbase = (offset % 4096) as u32;
+                    let req = rw(RequestKind::Write, offset, count, pgbase);
+                    let what = format!("{block} {offset} {count}");
+                    let p = write_pieces(&req, XFS_512, block).expect(&what);
+                    let body = count - p.bytes();
+                    let what = format!("{what} {p:?}");
+                    if body == 0 {
+                        assert!(p.head == count && count < 2 * block, "{what}");
+                        continue;
+                    }
+                    assert!(p.head < block && p.tail < block, "{what}");
+                    assert_eq!((offset + u64::from(p.head)) % u64::from(block), 0, "{what}");
+                    assert_eq!(body % block, 0, "{what}");
                 }
-                assert!(p.head < 512 && p.tail < 512, "{offset} {count} {p:?}");
-                assert_eq!((offset + u64::from(p.head)) % 512, 0);
-                assert_eq!(body % 512, 0);
             }
         }
     }

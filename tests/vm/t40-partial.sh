@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Pieces below the alignment. A WRITE that starts or ends inside a direct
-# I/O alignment unit is served whole: its aligned body with direct I/O,
-# the pieces before and after it (under one unit each) with buffered
-# writes to the exported file, nothing through nfsd. A READ whose start
+# I/O alignment unit is served whole: its body of whole blocks of the
+# exported XFS (4 KiB) with direct I/O, the pieces before and after it
+# (under one block each) with buffered writes to the exported file,
+# nothing through nfsd. A READ whose start
 # meets the alignment is served locally for its longest aligned prefix,
 # and only the rest (less than one unit) goes to nfsd, through nfs.ko's
 # own resend of a short reply. Sourced by tests/vm/guest.sh after t30.
@@ -21,8 +22,9 @@ for v in 3 4.2; do
 	on=$MNT/part-on$n off=$MNT/part-off$n
 
 	# One WRITE of N x 512 + r bytes (writeback of a fresh file of that
-	# size, and the same as one O_DIRECT write): nothing through nfsd, the
-	# body with direct I/O and the r-byte tail buffered, data intact.
+	# size, and the same as one O_DIRECT write; 600 x 512 is 75 blocks):
+	# nothing through nfsd, the body with direct I/O and the r-byte tail
+	# buffered, data intact.
 	for r in 0 100 511; do
 		size=$((600 * ALIGN + r))
 		head -c "$size" /dev/urandom >"$WORK/part"
