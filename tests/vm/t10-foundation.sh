@@ -103,18 +103,26 @@ check "mountstats: mounts without localio=on have no localio: line" \
 modules_load
 TRACE=/sys/kernel/tracing
 # trace_io: with every localio_rs event on, an aligned O_DIRECT write and
-# cold read (served locally) and a write that starts misaligned (sent to
-# nfsd); the events are left in $WORK/trace.
+# cold read (served locally), a 100-byte write at offset 100 (served
+# locally, as a buffered piece) and an O_DIRECT write at offset 1000 from
+# page-aligned memory, whose whole block would start misaligned in memory
+# (sent to nfsd); the events are left in $WORK/trace.
 trace_io() {
 	: >"$TRACE/trace"
 	echo 1 >"$TRACE/events/localio_rs/enable" || return 1
 	dd if="$WORK/ref" of="$MNT/on3/traced" bs=1M count=1 oflag=direct status=none &&
 		drop_caches &&
 		dd if="$MNT/on3/traced" of=/dev/null bs=1M iflag=direct status=none &&
-		python3 -c 'import os, sys
+		python3 -c 'import mmap, os, sys
 fd = os.open(sys.argv[1], os.O_WRONLY)
 os.pwrite(fd, b"x" * 100, 100)
-os.fsync(fd)' "$MNT/on3/traced"
+os.fsync(fd)
+os.close(fd)
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_DIRECT)
+buf = mmap.mmap(-1, 8192)
+buf.write(b"y" * 8000)
+os.pwrite(fd, memoryview(buf)[:8000], 1000)
+os.close(fd)' "$MNT/on3/traced"
 	local rc=$?
 	echo 0 >"$TRACE/events/localio_rs/enable"
 	cp "$TRACE/trace" "$WORK/trace"
@@ -132,8 +140,10 @@ check "trace: the aligned write is accepted whole, submitted by the writer" \
 check "trace: submission and completion, with the result and the time" \
 	eval "traced 'localio_rs_submit: dev=[0-9]+:[0-9]+ ino=[0-9]+ read offset=0' &&
 		traced 'localio_rs_complete: .* read offset=0 served=[0-9]+ result=[0-9]+ ns=[1-9]'"
-check "trace: the misaligned write is declined, with its counter's reason" \
-	traced 'localio_rs_decline: .* write offset=100 count=100 reason=misaligned'
+check "trace: the 100-byte write is accepted whole, as a buffered piece" \
+	traced 'localio_rs_accept: .* write offset=100 count=100 served=100 '
+check "trace: the misaligned O_DIRECT write is declined, with its counter's reason" \
+	traced 'localio_rs_decline: .* write offset=1000 count=8000 reason=misaligned'
 say "mountstats, with the shim: $(localio_line "$MNT/on3")"
 check "mountstats: with the shim, the mount is local and counts what it served here" \
 	eval 'localio_line "$MNT/on3" | grep -Eq "^provider=localio_rs_client local=yes local_read_bytes=[1-9][0-9]* .*local_write_bytes=[1-9]"'

@@ -58,21 +58,43 @@ check "nfs.localio_enabled=N: counted as declined_disabled" \
 echo Y >"$enabled"
 
 # --- one verifier domain: a file written partly locally, partly by RPC ---
-# 1 MiB + 100 bytes through the page cache: the aligned MiB is written
-# locally, the 100-byte tail by nfsd; both must carry nfsd's verifier, or
-# the COMMIT of one never matches the other and it is written again.
+# 2 MiB written unstable locally, then 2 MiB unstable through nfsd (LOCALIO
+# turned off in between), then one COMMIT: both halves must carry nfsd's
+# verifier, or the COMMIT's never matches one of them and the client
+# writes it again.
+verifier_mix() {    # FILE: writes it as above, the bytes into $WORK/verf
+	/usr/bin/python3 - "$1" "$WORK/verf" "$enabled" <<'PY'
+import os, sys
+path, ref, enabled = sys.argv[1:4]
+data = os.urandom(4 << 20)
+open(ref, "wb").write(data)
+push = (os.SYNC_FILE_RANGE_WAIT_BEFORE | os.SYNC_FILE_RANGE_WRITE
+        | os.SYNC_FILE_RANGE_WAIT_AFTER)
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+try:
+    # Two WRITEs per push: the first leaves pages to commit, so both go
+    # UNSTABLE (nfs.ko's FLUSH_COND_STABLE).
+    os.pwrite(fd, data[:2 << 20], 0)
+    os.sync_file_range(fd, 0, 2 << 20, push)
+    open(enabled, "w").write("N")
+    os.pwrite(fd, data[2 << 20:], 2 << 20)
+    os.sync_file_range(fd, 2 << 20, 2 << 20, push)
+finally:
+    open(enabled, "w").write("Y")
+os.fsync(fd)
+os.close(fd)
+PY
+}
 for v in 3 4.2; do
 	n=${v/./}
-	major=${v%%.*}
 	dir=$MNT/auth-on$n
-	io0=$(nfsd_io); b0=$(counter local_write_bytes)
-	head -c $((MIB + 100)) /dev/urandom >"$WORK/verf"
-	dd if="$WORK/verf" of="$dir/verf" bs=$((MIB + 100)) status=none
-	sync; sleep 2; sync
+	io0=$(nfsd_io); b0=$(counter local_write_bytes); c0=$(counter local_commit)
+	verifier_mix "$dir/verf"
 	nfsd_bytes=$(( $(nfsd_io) - io0 )) local_bytes=$(( $(counter local_write_bytes) - b0 ))
-	say "v$v 1 MiB + 100 bytes, buffered: $local_bytes bytes written locally, $nfsd_bytes through nfsd"
-	check "v$v one verifier domain: the local body is written once" test "$local_bytes" -eq $MIB
-	check "v$v one verifier domain: the 100-byte tail goes through nfsd once" test "$nfsd_bytes" -eq 100
+	say "v$v 2 MiB locally then 2 MiB by RPC, unstable, one COMMIT: $local_bytes bytes written" \
+		"locally, $nfsd_bytes through nfsd, $(( $(counter local_commit) - c0 )) local COMMITs"
+	check "v$v one verifier domain: the local half is written once" test "$local_bytes" -eq $((2 * MIB))
+	check "v$v one verifier domain: the RPC half goes through nfsd once" test "$nfsd_bytes" -eq $((2 * MIB))
 	check "v$v one verifier domain: the data is intact" \
 		test "$(cold_sum "$AUTH_EXPORT/verf")" = "$(sum "$WORK/verf")"
 	rm -f "$AUTH_EXPORT/verf"
