@@ -170,15 +170,19 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
     a
 }
 
+/// Least common multiple; `None` if either is 0 or it overflows (no
+/// arithmetic here can panic).
+fn lcm(a: u64, b: u64) -> Option<u64> {
+    a.checked_div(gcd(a, b))
+        .and_then(|f| f.checked_mul(b))
+        .filter(|&m| m != 0)
+}
+
 /// What the lengths of direct I/O on a file with alignment `dio` must be
 /// multiples of: both alignments' least common multiple (`None` if it
-/// overflows or there is no direct I/O; no arithmetic here can panic).
+/// overflows or there is no direct I/O).
 fn length_unit(dio: DioAlignment) -> Option<u64> {
-    let (offset_align, mem_align) = (u64::from(dio.offset), u64::from(dio.mem.max(1)));
-    offset_align
-        .checked_div(gcd(offset_align, mem_align))
-        .and_then(|f| f.checked_mul(mem_align))
-        .filter(|&unit| unit != 0)
+    lcm(u64::from(dio.offset), u64::from(dio.mem.max(1)))
 }
 
 /// Decides how much of `req` can be served locally with direct I/O on a
@@ -230,7 +234,7 @@ pub const BOUNCE_MAX: u32 = 1 << 20;
 /// and into its own pages, or (`bounce`) through pages of the provider's
 /// own, because its pages are not aligned in memory as direct I/O needs;
 /// for a WRITE, the pieces at either end of `bytes` that fill no whole
-/// alignment unit (`buffered`) through the lower file's page cache.
+/// block of the lower filesystem (`buffered`) through its page cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Serve {
     /// Bytes served locally, from the start; nfs.ko sends the rest.
@@ -242,14 +246,15 @@ pub struct Serve {
 }
 
 /// The bytes at the start (`head`) and at the end (`tail`) of a WRITE that
-/// direct I/O cannot write, because they start or end inside an alignment
-/// unit. Each is shorter than one unit, so that what a request puts in the
-/// lower page cache is bounded; a WRITE of less than one unit is all head.
+/// are written buffered, because they start or end inside a block of the
+/// lower filesystem ([`write_pieces`]). Each is shorter than one block, so
+/// that what a request puts in the lower page cache is bounded; a WRITE
+/// with no whole block in it is all head.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pieces {
-    /// Bytes before the first unit boundary.
+    /// Bytes before the first block boundary.
     pub head: u32,
-    /// Bytes after the last unit boundary.
+    /// Bytes after the last block boundary.
     pub tail: u32,
 }
 
@@ -328,12 +333,7 @@ pub fn write_pieces(req: &Request, dio: DioAlignment, block: u32) -> Option<Piec
         return None;
     }
     let sector = length_unit(dio)?;
-    let block = u64::from(block);
-    let unit = block
-        .checked_div(gcd(block, sector))
-        .and_then(|f| f.checked_mul(sector))
-        .filter(|&unit| unit != 0)
-        .unwrap_or(sector);
+    let unit = lcm(u64::from(block), sector).unwrap_or(sector);
     let count = u64::from(req.count);
     let head = ((unit - req.offset % unit) % unit).min(count);
     let body_and_tail = count - head;

@@ -541,12 +541,14 @@ impl<J: IoJob> LocalIo<J> {
                     Self::finish(this, 0, true);
                     return;
                 }
-                // With pieces, one sync after the last covers them all.
+                // With pieces, one sync after the last covers them all
+                // (`finish_pieces`), not the body's own.
+                let body_syncs = !buffered.any();
                 let mut flags = 0;
-                if dsync && !buffered.any() {
+                if dsync && body_syncs {
                     flags |= b::LOCALIO_RS_IOCB_DSYNC;
                 }
-                if sync && !buffered.any() {
+                if sync && body_syncs {
                     flags |= b::LOCALIO_RS_IOCB_SYNC;
                 }
                 (pos + u64::from(buffered.head), true, flags)
