@@ -35,7 +35,7 @@ pub mod policy;
 #[path = "../workqueue/mod.rs"]
 pub mod workqueue;
 
-use clients::{Client, ClientCounters, Clients, FileInUse, Handshakes, OpenFile};
+use clients::{Client, ClientCounters, Clients, FileInUse, Handshakes, OpenFile, Opens};
 use nfs::debugfs::{DebugfsFile, SeqFile, Show};
 use nfs::file::LowerFile;
 use nfs::local_io::{IoJob, IoSlot, LocalIo, LocalIoQueue, Op};
@@ -71,6 +71,9 @@ struct Localio {
     reaper: Pin<KBox<Ticker<Clients>>>,
     /// Runs once per kick, on a queue for long work.
     handshakes: Pin<KBox<Ticker<Handshakes>>>,
+    /// Opens files for offers from tasks that may not open them; once
+    /// per kick, on a queue for long work.
+    opens: Pin<KBox<Ticker<Opens>>>,
 }
 
 /// Fields drop in order: no more offers, no statistics; then the last
@@ -91,11 +94,13 @@ impl kernel::Module for LocalioClient {
         let clients = Arc::pin_init(Clients::new(totals), GFP_KERNEL)?;
         let reaper = Ticker::new(clients.clone(), REAP_INTERVAL_MS)?;
         let handshakes = Ticker::new_long(Arc::new(Handshakes(clients.clone()), GFP_KERNEL)?, 0)?;
+        let opens = Ticker::new_long(Arc::new(Opens(clients.clone()), GFP_KERNEL)?, 0)?;
         let localio = Arc::new(
             Localio {
                 clients,
                 reaper,
                 handshakes,
+                opens,
             },
             GFP_KERNEL,
         )?;
@@ -335,6 +340,7 @@ fn serve<'a>(
         pgbase,
         nr_pages,
         fileid,
+        direct,
     } = *facts;
     let decline = |offer: Offer<'a>, reason| Err((offer.decline(), reason));
     // nfs.ko's LOCALIO handshake (UUID_IS_LOCAL) found nfsd in this kernel
@@ -352,21 +358,31 @@ fn serve<'a>(
         return decline(offer, DeclineReason::Swap);
     }
     let mut missed = false;
+    let mut queued_open = false;
     let key = offer.key();
     let found = client.file_for(nfs_client, &key, || {
         missed = true;
         if submitter.reclaim {
             return Err(DeclineReason::Reclaim.into());
         }
+        // The flusher, nfsiod, rpciod or another kernel thread: a worker
+        // of ours opens the file for the next requests (`open_inline`).
+        if policy::open_inline(submitter).is_err() {
+            queued_open = client.queue_open(&key, &offer.opener());
+            return Err(DeclineReason::OpenQueued.into());
+        }
         OpenFile::open(&offer.opener(), &key)
     });
-    // A miss may have cached a file or a refusal (the reaper must tick),
-    // or found nfsd gone and asked for a handshake.
+    // A miss may have cached a file or a refusal, or queued an open (the
+    // reaper must tick), or found nfsd gone and asked for a handshake.
     if missed {
         localio.reaper.kick();
         if client.probe_pending() {
             localio.handshakes.kick();
         }
+    }
+    if queued_open {
+        localio.opens.kick();
     }
     let file = match found {
         Ok(file) => file,
@@ -420,7 +436,10 @@ fn serve<'a>(
     let (request, accepted, op, written) = match offer {
         Offer::Read(o) => {
             let (request, accepted) = o.accept();
-            let op = Op::Read { pos: offset };
+            let op = Op::Read {
+                pos: offset,
+                buffered: plan.buffered.any(),
+            };
             (
                 Taken::Read(request),
                 accepted,
@@ -468,7 +487,8 @@ fn serve<'a>(
         offset,
         offered_ns,
     };
-    let path = policy::submit_inline(submitter, job.file.lower_file().stack_depth());
+    let writeback = kind == RequestKind::Write && !direct;
+    let path = policy::submit_inline(submitter, writeback, job.file.lower_file().stack_depth());
     client.count(|c| c.submission(path));
     let who = trace::Who {
         client: nfs_client,
@@ -527,6 +547,11 @@ fn write_counters(
         )?;
     }
     write!(w, "{start}file_opens{sep}{}{end}", c.file_opens())?;
+    write!(
+        w,
+        "{start}file_opens_queued{sep}{}{end}",
+        c.file_opens_queued()
+    )?;
     write!(w, "{start}file_reuses{sep}{}{end}", c.file_reuses())?;
     write!(w, "{start}file_reopens{sep}{}{end}", c.file_reopens())?;
     for reason in ReleaseReason::ALL {

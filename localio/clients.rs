@@ -49,7 +49,7 @@ use kernel::{
 use crate::nfs::file::LowerFile;
 use crate::nfs::percpu::PerCpuCells;
 use crate::nfs::rcu::{self, RcuSlots, Retired};
-use crate::nfs::request::{ClientId, FileKey, NfsClient, Opener};
+use crate::nfs::request::{ClientId, FileKey, NfsClient, Opener, OwnedOpener};
 use crate::nfs::shim::{Check, NfsdFile, OpenError};
 use crate::nfs::trace;
 use crate::policy::{
@@ -76,6 +76,18 @@ const MAX_FILES_PER_CLIENT: usize = 256;
 const FILE_SLOTS: usize = MAX_FILES_PER_CLIENT;
 /// Slots of the lock-free index of clients: a host has few NFS servers.
 const CLIENT_SLOTS: usize = 16;
+/// Opens a client may have queued for a worker at once
+/// ([`Client::queue_open`]); a miss beyond them goes to nfsd only.
+const MAX_PENDING_OPENS: usize = 8;
+
+/// A client's queued opens: the key of each and what opens it.
+type PendingOpens = [Option<(FileKey, OwnedOpener)>; MAX_PENDING_OPENS];
+
+/// Whether `pending` has room for `key`: a free slot, and no open of the
+/// same key waiting already.
+fn room_for(pending: &PendingOpens, key: &FileKey) -> bool {
+    pending.iter().any(Option::is_none) && !pending.iter().flatten().any(|(k, _)| k.same(key))
+}
 
 fn now_ns() -> u64 {
     u64::try_from(Ktime::ktime_get().to_ns()).unwrap_or(0)
@@ -317,6 +329,14 @@ pub(crate) struct Client {
     /// `Entry::Open` of `table`, changed only under its lock (or just after
     /// `table` let go of all of them).
     index: RcuSlots<OpenFile, FILE_SLOTS>,
+    /// Files to open on a worker for offers from tasks that may not open
+    /// ([`Client::queue_open`]): a fixed array, so queueing never
+    /// allocates.
+    #[pin]
+    pending: SpinLock<PendingOpens>,
+    /// Queued opens taken off `pending` and not yet cached or failed: with
+    /// `pending`, what keeps the reaper ticking for the file to come.
+    opening: AtomicU32,
 }
 
 impl Client {
@@ -424,6 +444,12 @@ impl Client {
         };
         self.count(Counters::file_open);
         self.trace_file(&file, "open", None);
+        if !file.nfsd.keep() {
+            let why = ReleaseReason::SubtreeCheck;
+            self.count(|c| c.release(why, 1));
+            self.trace_file(&file, "release", Some(why));
+            return Ok(file);
+        }
         if !self.remember(key, Entry::open(file.clone())) {
             self.count(|c| c.release(ReleaseReason::Full, 1));
             self.trace_file(&file, "release", Some(ReleaseReason::Full));
@@ -497,7 +523,8 @@ impl Client {
 
     /// One reaper tick over this client's entries, in one walk: lets go
     /// of the files [`sweep_file`] says to, and forgets refusals that are
-    /// old enough. Returns how many entries are left.
+    /// old enough. Returns how many entries are left, queued opens
+    /// included.
     fn reap(&self, now: u64) -> usize {
         // Room for all that may go, taken before the lock that offers take.
         let entries = self.table.lock().len;
@@ -555,7 +582,9 @@ impl Client {
         // Released outside the lock: closing may sleep.
         drop(gone);
         rcu::release_all(retired);
-        left
+        // A queued open is an entry to come: the reaper waits for it.
+        let pending = self.pending.lock().iter().flatten().count();
+        left + pending + self.opening.load(Ordering::Relaxed) as usize
     }
 
     /// The file cache's trace event for `file`.
@@ -592,6 +621,63 @@ impl Client {
             // Outside every lock of ours: with the client's last mount gone,
             // this frees it, and nfs.ko tells us (`Clients::remove`).
             drop(nfs_client);
+        }
+    }
+
+    /// Queues an open of `key`'s file, as `opener` would open it, for
+    /// [`Client::run_opens`] on a worker; says whether it did (not when
+    /// the same key waits already or the queue is full).
+    pub(crate) fn queue_open(&self, key: &FileKey, opener: &Opener<'_>) -> bool {
+        if !room_for(&self.pending.lock(), key) {
+            return false;
+        }
+        // The references are taken, and dropped if the queue filled
+        // meanwhile, outside the lock: the last reference on an
+        // `nfs_client` may free it, which sleeps.
+        let Some(owned) = opener.to_owned() else {
+            return false;
+        };
+        let refused = {
+            let mut pending = self.pending.lock();
+            let free = room_for(&pending, key)
+                .then(|| pending.iter().position(Option::is_none))
+                .flatten();
+            match free {
+                Some(i) => {
+                    pending[i] = Some((*key, owned));
+                    None
+                }
+                None => Some(owned),
+            }
+        };
+        refused.is_none()
+    }
+
+    /// Opens what [`Client::queue_open`] queued, on a worker of ours, and
+    /// caches it as an offer's open would (or remembers the refusal).
+    pub(crate) fn run_opens(&self) {
+        // As an offer's open: no allocation recurses into I/O.
+        let _noio = crate::workqueue::TaskFlagsScope::memalloc_noio();
+        loop {
+            let next = {
+                let mut pending = self.pending.lock();
+                let next = pending.iter_mut().find_map(Option::take);
+                if next.is_some() {
+                    self.opening.fetch_add(1, Ordering::Relaxed);
+                }
+                next
+            };
+            let Some((key, opener)) = next else {
+                break;
+            };
+            self.count(Counters::file_open_queued);
+            let opened = self.file_for(opener.client(), &key, || {
+                OpenFile::open(&opener.opener(), &key)
+            });
+            drop(opened);
+            self.opening.fetch_sub(1, Ordering::Relaxed);
+            // Outside every lock: may put the last reference on the client.
+            drop(opener);
         }
     }
 
@@ -725,6 +811,11 @@ impl Clients {
                     "localio_rs::Client::table"
                 ),
                 index: RcuSlots::new(),
+                pending <- new_spinlock!(
+                    [const { None }; MAX_PENDING_OPENS],
+                    "localio_rs::Client::pending"
+                ),
+                opening: AtomicU32::new(0),
             }),
             GFP_KERNEL,
         )
@@ -828,6 +919,19 @@ impl Tick for Clients {
     fn tick(&self) -> bool {
         self.ticks.fetch_add(1, Ordering::Relaxed);
         self.reap()
+    }
+}
+
+/// The clients' queued opens ([`Client::queue_open`]), as a [`Tick`] of
+/// its own on the queue for long work: an open may wait for an LSM or a
+/// fanotify daemon, and the reaper must go on meanwhile.
+pub(crate) struct Opens(pub(crate) Arc<Clients>);
+
+impl Tick for Opens {
+    /// Runs once per kick.
+    fn tick(&self) -> bool {
+        self.0.each_client_unlocked(Client::run_opens);
+        false
     }
 }
 

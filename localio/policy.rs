@@ -86,12 +86,16 @@ pub enum DeclineReason {
     /// under (revoked, expired, of another file, or one nfsd checks only
     /// on the wire): nfsd answers the RPC.
     Stateid,
+    /// The file is not open yet and the offering task may not open it
+    /// ([`open_inline`]: the flusher, nfsiod, rpciod, another kernel
+    /// thread): a worker of ours opens it for the requests that follow.
+    OpenQueued,
 }
 
 impl DeclineReason {
     /// All reasons, in the order of the statistics file: the client's and
     /// nfsd's first, then the policy's own.
-    pub const ALL: [DeclineReason; 15] = [
+    pub const ALL: [DeclineReason; 16] = [
         DeclineReason::NotLocal,
         DeclineReason::NoShim,
         DeclineReason::OpenFailed,
@@ -107,6 +111,7 @@ impl DeclineReason {
         DeclineReason::Swap,
         DeclineReason::Reclaim,
         DeclineReason::Stateid,
+        DeclineReason::OpenQueued,
     ];
 
     /// Name used in the statistics file.
@@ -127,6 +132,7 @@ impl DeclineReason {
             DeclineReason::Swap => "swap",
             DeclineReason::Reclaim => "reclaim",
             DeclineReason::Stateid => "stateid",
+            DeclineReason::OpenQueued => "open_queued",
         }
     }
 
@@ -194,10 +200,15 @@ fn length_unit(dio: DioAlignment) -> Option<u64> {
 ///
 /// A READ or WRITE goes through a bio_vec over whole pages starting at
 /// `pgbase`: every segment starts at `pgbase` or a page boundary and ends
-/// at a page boundary or `pgbase + n`. So when `pgbase`, `n` and the page
-/// size are multiples of the memory alignment, so is every segment. A
-/// request whose start is misaligned goes to nfsd whole: its tail alone
-/// would be no cheaper to send.
+/// at a page boundary or `pgbase + n`. The block layer checks each
+/// segment's start against the memory alignment and, since iomap checks
+/// the iterator with `bdev_iter_is_aligned()`, each segment's *length*
+/// against the logical block size, which is the offset alignment. So the
+/// memory alignment is not enough when the I/O spans pages: an NVMe disk
+/// takes buffers at any 4-byte address, but a buffer at page offset 16
+/// makes a first segment of 4080 bytes, which no 512-byte-block device
+/// takes. Hence [`segments_fit`]. A request whose start is misaligned
+/// goes to nfsd whole: its tail alone would be no cheaper to send.
 pub fn check(req: &Request, dio: DioAlignment) -> Result<u32, DeclineReason> {
     if req.kind == RequestKind::Commit {
         return Ok(req.count);
@@ -217,11 +228,26 @@ pub fn check(req: &Request, dio: DioAlignment) -> Result<u32, DeclineReason> {
     }
     let count = u64::from(req.count);
     let tail = length_unit(dio).and_then(|unit| count.checked_rem(unit));
-    match tail.map(|tail| u32::try_from(count - tail)) {
-        Some(Ok(0)) => Err(DeclineReason::BelowAlignment),
-        Some(Ok(prefix)) => Ok(prefix),
-        _ => Err(DeclineReason::Misaligned),
+    let prefix = match tail.map(|tail| u32::try_from(count - tail)) {
+        Some(Ok(0)) => return Err(DeclineReason::BelowAlignment),
+        Some(Ok(prefix)) => prefix,
+        _ => return Err(DeclineReason::Misaligned),
+    };
+    if !segments_fit(req.pgbase, prefix, dio) {
+        return Err(DeclineReason::Misaligned);
     }
+    Ok(prefix)
+}
+
+/// Whether every segment of a bio_vec over whole pages, `len` bytes from
+/// `pgbase` into the first, has a length the lower device takes: a
+/// multiple of the offset alignment (the logical block size). `len` is
+/// one (a single segment). With more than one segment, all but the last
+/// end at a page boundary, so the first is `PAGE_SIZE - pgbase` long and
+/// the middle ones a page.
+fn segments_fit(pgbase: u32, len: u32, dio: DioAlignment) -> bool {
+    let single = u64::from(pgbase) + u64::from(len) <= u64::from(PAGE_SIZE);
+    single || (is_multiple(pgbase.into(), dio.offset) && is_multiple(PAGE_SIZE.into(), dio.offset))
 }
 
 /// The most bytes of one READ or WRITE served through a bounce buffer: a
@@ -241,7 +267,9 @@ pub struct Serve {
     pub bytes: u32,
     /// Copied through an aligned bounce buffer.
     pub bounce: bool,
-    /// Written with buffered writes instead of direct I/O.
+    /// Written with buffered writes instead of direct I/O; for a READ,
+    /// all of it (as `head`) or nothing: read through the page cache of a
+    /// lower file that has no direct I/O.
     pub buffered: Pieces,
 }
 
@@ -282,12 +310,30 @@ impl Pieces {
 /// filesystem (`block` bytes each) with direct I/O, and the pieces before
 /// and after it with buffered writes of less than one block each
 /// ([`write_pieces`]), instead of sending them to nfsd.
+///
+/// A lower file without direct I/O (`dio.offset` 0: tmpfs) is read and
+/// written whole through its page cache: a READ or WRITE whose
+/// `buffered.head` is all of it.
 pub fn plan(req: &Request, dio: DioAlignment, block: u32) -> Result<Serve, DeclineReason> {
     let served = |bytes, bounce| Serve {
         bytes,
         bounce,
         buffered: Pieces::default(),
     };
+    if dio.offset == 0 && req.kind != RequestKind::Commit && req.count != 0 {
+        // No direct I/O on the lower file (tmpfs, and any filesystem that
+        // reports no STATX_DIOALIGN): all of it through its page cache, as
+        // nfsd does. A memory filesystem has no second cache to avoid;
+        // loop.c does the same without direct I/O.
+        return Ok(Serve {
+            bytes: req.count,
+            bounce: false,
+            buffered: Pieces {
+                head: req.count,
+                tail: 0,
+            },
+        });
+    }
     let checked = check(req, dio);
     if req.kind == RequestKind::Write && checked != Ok(req.count) {
         if let Some(buffered) = write_pieces(req, dio, block) {
@@ -361,14 +407,14 @@ pub fn write_pieces(req: &Request, dio: DioAlignment, block: u32) -> Option<Piec
 }
 
 /// Whether only the memory of `req` keeps it from direct I/O: its file
-/// offset is aligned, and a page-aligned buffer would be.
+/// offset is aligned, and a page-aligned buffer would be (its segments
+/// all start at page boundaries and, but for the last, are whole pages).
 fn only_memory_misaligned(req: &Request, dio: DioAlignment) -> bool {
-    let mem = dio.mem.max(1);
     req.kind != RequestKind::Commit
         && dio.offset != 0
         && is_multiple(req.offset, dio.offset)
-        && is_multiple(PAGE_SIZE.into(), mem)
-        && !is_multiple(req.pgbase.into(), mem)
+        && is_multiple(PAGE_SIZE.into(), dio.mem.max(1))
+        && is_multiple(PAGE_SIZE.into(), dio.offset)
 }
 
 /// One step of a copy between two runs of pages: `len` bytes from byte
@@ -439,11 +485,17 @@ pub enum QueueReason {
     /// The exported filesystem is itself stacked on another (overlayfs):
     /// its stack use is not bounded by one filesystem's.
     StackedLower,
+    /// A WRITE of the page cache: whoever flushes it (`fsync()`,
+    /// `close()`, `msync()`, `sync_file_range()`) writes pages other
+    /// tasks may have dirtied, and the lower write path would apply the
+    /// flusher's file size limit, pending signals and cgroup charges to
+    /// them.
+    Writeback,
 }
 
 impl QueueReason {
     /// All reasons, in the order of the statistics file.
-    pub const ALL: [QueueReason; 7] = [
+    pub const ALL: [QueueReason; 8] = [
         QueueReason::Worker,
         QueueReason::KernelThread,
         QueueReason::Reclaim,
@@ -451,6 +503,7 @@ impl QueueReason {
         QueueReason::Atomic,
         QueueReason::Stack,
         QueueReason::StackedLower,
+        QueueReason::Writeback,
     ];
 
     /// Name used in the statistics file (`queued_<name>`).
@@ -463,6 +516,7 @@ impl QueueReason {
             QueueReason::Atomic => "atomic",
             QueueReason::Stack => "stack",
             QueueReason::StackedLower => "stacked_lower",
+            QueueReason::Writeback => "writeback",
         }
     }
 
@@ -494,8 +548,18 @@ pub struct Submitter {
 
 /// Whether the offering task may submit the I/O itself, as an
 /// application doing direct I/O on the exported filesystem would, or why
-/// the I/O goes through the queue. `lower_stack_depth` is the exported
-/// filesystem's `s_stack_depth`.
+/// the I/O goes through the queue. `writeback`: the request is a WRITE of
+/// page-cache pages (not an application's O_DIRECT buffer).
+/// `lower_stack_depth` is the exported filesystem's `s_stack_depth`.
+///
+/// The I/O must be the task's own: its O_DIRECT READ or WRITE, a READ
+/// into the page cache it asked for (a fault, `read()`, readahead), or
+/// the COMMIT of its `fsync()`. A WRITE of the page cache is not: the
+/// flush writes every dirty page of the file, other writers' too, and the
+/// lower write path applies the submitting task's `RLIMIT_FSIZE`
+/// (`-EFBIG` and `SIGXFSZ`), stops a buffered write when a fatal signal
+/// is pending and charges the lower page cache and the bios to its
+/// cgroups; a worker has none of those, as nfsd has none over RPC.
 ///
 /// The task must be an ordinary one that may block: no worker (writeback
 /// and the NFS client's own queues are memory-reclaim contexts), no other
@@ -505,7 +569,39 @@ pub struct Submitter {
 /// first half, and the exported filesystem's own deepest direct I/O path
 /// (an allocating write with a btree split, into the block layer) must fit
 /// in the rest, as it does under a system call.
-pub fn submit_inline(task: &Submitter, lower_stack_depth: u32) -> Result<(), QueueReason> {
+pub fn submit_inline(
+    task: &Submitter,
+    writeback: bool,
+    lower_stack_depth: u32,
+) -> Result<(), QueueReason> {
+    open_inline(task)?;
+    if task.nested_io {
+        return Err(QueueReason::NestedIo);
+    }
+    if writeback {
+        return Err(QueueReason::Writeback);
+    }
+    if lower_stack_depth > 0 {
+        return Err(QueueReason::StackedLower);
+    }
+    Ok(())
+}
+
+/// Whether the offering task may open a file through nfsd itself, or why
+/// not. An open is an `fh_verify()` (export and dentry lookups, maybe
+/// inode reads), a permission check and a `dentry_open()`, which runs the
+/// LSM hooks and fanotify's `FS_OPEN_PERM`, which may wait for a daemon
+/// in userspace: the front-end work the seed thread keeps out of
+/// writeback and reclaim, and a stall no flusher may wait behind. So only
+/// a task that could submit I/O itself ([`submit_inline`]) opens; for any
+/// other the request goes to nfsd and a worker of ours opens the file for
+/// the next ones. Unlike submitting, opening is an application's own
+/// business even when it flushes others' pages (the open is done with the
+/// request's credentials, and nfsd decides it), and inside a NOFS or NOIO
+/// scope of its own (readahead holds one while it reads a file's first
+/// pages): the scope only keeps the open's allocations from recursing
+/// into filesystem reclaim.
+pub fn open_inline(task: &Submitter) -> Result<(), QueueReason> {
     if !task.may_block {
         return Err(QueueReason::Atomic);
     }
@@ -517,12 +613,6 @@ pub fn submit_inline(task: &Submitter, lower_stack_depth: u32) -> Result<(), Que
     }
     if task.kernel_thread {
         return Err(QueueReason::KernelThread);
-    }
-    if task.nested_io {
-        return Err(QueueReason::NestedIo);
-    }
-    if lower_stack_depth > 0 {
-        return Err(QueueReason::StackedLower);
     }
     if task.stack_left < task.stack_size / 2 {
         return Err(QueueReason::Stack);
@@ -589,9 +679,13 @@ pub fn client_errno(lower: i64) -> i32 {
 }
 
 /// Whether a READ of `requested` bytes at `offset` that returned `got`
-/// bytes, on a file now `size` bytes long, reached end of file.
+/// bytes, on a file `size` bytes long after the read, reached end of
+/// file, as nfsd tells (`nfsd_eof_on_read()`): nothing read of something
+/// asked for, or the read reached the size. A read cut short at the size
+/// the lower filesystem sampled, of a file that has grown since, is not
+/// at EOF: nfs.ko asks for the rest, as over the wire.
 pub fn read_eof(offset: u64, requested: u32, got: u64, size: u64) -> bool {
-    got < u64::from(requested) || offset.saturating_add(got) >= size
+    (requested != 0 && got == 0) || offset.saturating_add(got) >= size
 }
 
 /// Whether something last done at `last_used` (nanoseconds, monotonic)
@@ -624,17 +718,22 @@ pub enum ReleaseReason {
     Full,
     /// The module was unloaded.
     Unload,
+    /// Its export checks the subtree (`subtree_check`): nfsd's verdict
+    /// rests on the file's path, which no kept file can watch, so the
+    /// file served the request it was opened for only.
+    SubtreeCheck,
 }
 
 impl ReleaseReason {
     /// All reasons, in the order of the statistics file.
-    pub const ALL: [ReleaseReason; 6] = [
+    pub const ALL: [ReleaseReason; 7] = [
         ReleaseReason::Idle,
         ReleaseReason::NotServing,
         ReleaseReason::Changed,
         ReleaseReason::ClientGone,
         ReleaseReason::Full,
         ReleaseReason::Unload,
+        ReleaseReason::SubtreeCheck,
     ];
 
     /// Name used in the statistics file (`released_<name>`).
@@ -646,6 +745,7 @@ impl ReleaseReason {
             ReleaseReason::ClientGone => "client_gone",
             ReleaseReason::Full => "full",
             ReleaseReason::Unload => "unload",
+            ReleaseReason::SubtreeCheck => "subtree_check",
         }
     }
 
@@ -928,9 +1028,10 @@ const BOUNCED: usize = RPC_BYTES + KINDS;
 const BOUNCED_BYTES: usize = BOUNCED + 1;
 const BUFFERED: usize = BOUNCED_BYTES + 1;
 const BUFFERED_BYTES: usize = BUFFERED + 1;
+const OPENS_QUEUED: usize = BUFFERED_BYTES + 1;
 
 /// Cells a [`Counters`] needs.
-pub const COUNTER_SLOTS: usize = BUFFERED_BYTES + 1;
+pub const COUNTER_SLOTS: usize = OPENS_QUEUED + 1;
 
 /// Request accounting, updated concurrently from every offer and
 /// completion.
@@ -1013,6 +1114,18 @@ impl<C: CounterCells> Counters<C> {
     /// Accounts one file opened through nfsd for a request.
     pub fn file_open(&self) {
         self.bump(FILE_OPENS);
+    }
+
+    /// Accounts one open through nfsd run by a worker of ours for an offer
+    /// whose task may not open ([`open_inline`]); also one of
+    /// [`Self::file_open`] when it succeeds.
+    pub fn file_open_queued(&self) {
+        self.bump(OPENS_QUEUED);
+    }
+
+    /// Opens run by a worker for offers that may not open.
+    pub fn file_opens_queued(&self) -> u64 {
+        self.get(OPENS_QUEUED)
     }
 
     /// Accounts one request served by a file opened for an earlier one.

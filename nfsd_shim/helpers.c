@@ -7,6 +7,7 @@
 #include <linux/filelock.h>
 #include <linux/module.h>
 #include <linux/nfslocalio.h>
+#include <linux/posix_acl.h>
 #include <linux/rcupdate.h>
 #include <linux/sunrpc/svcauth.h>
 
@@ -23,6 +24,17 @@ bool localio_rs_shim_auth_domain_tryget(struct auth_domain *dom)
 int localio_rs_shim_break_lease(struct inode *inode, unsigned int mode)
 {
 	return break_lease(inode, mode);
+}
+
+void *localio_rs_shim_get_cached_acl(struct inode *inode)
+{
+	return IS_ENABLED(CONFIG_FS_POSIX_ACL) ? get_cached_acl(inode, ACL_TYPE_ACCESS) : NULL;
+}
+
+void localio_rs_shim_put_acl(void *acl)
+{
+	if (acl && !is_uncached_acl(acl))
+		posix_acl_release(acl);
 }
 
 void localio_rs_shim_nfsd_net_put(struct net *net)

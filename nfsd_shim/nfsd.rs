@@ -40,6 +40,8 @@ extern "C" {
     fn localio_rs_shim_rcu_read_unlock();
     fn localio_rs_shim_auth_domain_tryget(dom: *mut bindings::auth_domain) -> bool;
     fn localio_rs_shim_break_lease(inode: *mut bindings::inode, mode: c_uint) -> c_int;
+    fn localio_rs_shim_get_cached_acl(inode: *mut bindings::inode) -> *mut c_void;
+    fn localio_rs_shim_put_acl(acl: *mut c_void);
     fn localio_rs_shim_nfsd_net_put(net: *mut bindings::net);
     fn localio_rs_shim_nfsd_file_put_local(nf: *mut bindings::nfsd_file);
 }
@@ -285,6 +287,19 @@ impl Net {
         unsafe { nfs_to().nfsd_write_failed.unwrap_unchecked()(self.as_ptr(), err) }
     }
 
+    /// Whether the export `fh` belongs to, as nfsd finds it for the client
+    /// known as `dom`, checks the subtree on every access
+    /// (`subtree_check`); true when nfsd cannot tell.
+    pub(crate) fn subtree_checked(&self, dom: &DomainRef, fh: &NfsFh) -> bool {
+        // SAFETY: The net is pinned (type invariant), so `nfs_to` is valid.
+        let Some(subtree_checked) = (unsafe { nfs_to().nfsd_subtree_checked }) else {
+            return true;
+        };
+        // SAFETY: As above; `dom` is referenced and `fh` valid for the call
+        // (their type invariants); nfsd only reads them.
+        unsafe { subtree_checked(self.as_ptr(), dom.0.as_ptr(), fh.0.get()) }
+    }
+
     /// Whether nfsd would take `stateid` on an NFSv4 READ (or, with
     /// `write`, WRITE) of the file `nf` holds, from a client of NFSv4 minor
     /// version `minor_version`. False from an nfsd built without NFSv4,
@@ -419,6 +434,45 @@ impl Drop for NfsdFile {
     }
 }
 
+/// An inode's access ACL as `get_cached_acl()` returned it: a reference on
+/// a `struct posix_acl`, or null, or one of the markers the cache holds
+/// instead of an ACL (not cached, not to cache), which need none.
+///
+/// # Invariants
+///
+/// `self.0` is null, an uncached-ACL marker, or a `posix_acl` on which
+/// this value owns one reference, put by `drop`.
+pub(crate) struct AclRef(*mut c_void);
+
+impl AclRef {
+    /// Its address, for comparison with [`Inode::acl`].
+    pub(crate) fn as_ptr(&self) -> *const c_void {
+        self.0
+    }
+
+    /// Gives up ownership, for [`Self::from_raw`].
+    pub(crate) fn into_raw(self) -> *const c_void {
+        ManuallyDrop::new(self).0
+    }
+
+    /// # Safety
+    ///
+    /// `acl` must come from [`Self::into_raw`] and not have been given to
+    /// this function since.
+    pub(crate) unsafe fn from_raw(acl: *const c_void) -> Self {
+        // INVARIANT: The caller hands back what `into_raw` gave up.
+        Self(acl.cast_mut())
+    }
+}
+
+impl Drop for AclRef {
+    fn drop(&mut self) {
+        // SAFETY: Null, a marker, or our reference (type invariant): the
+        // helper puts only the last.
+        unsafe { localio_rs_shim_put_acl(self.0) };
+    }
+}
+
 /// An open file (`struct file`).
 ///
 /// # Invariants
@@ -526,8 +580,23 @@ impl Inode {
         read_once!(self, i_flags)
     }
 
-    /// The cached access ACL, for comparison by identity only: a new ACL is
-    /// a new object. Null without POSIX ACL support.
+    /// The cached access ACL, counted: while the reference is held, no
+    /// other ACL can be allocated at its address, so comparing a later
+    /// [`Inode::acl`] with it by address tells whether the inode's ACL was
+    /// replaced (`setfacl`), however often meanwhile. May spin briefly,
+    /// never sleeps.
+    pub(crate) fn cached_acl(&self) -> AclRef {
+        // SAFETY: The inode is allocated (type invariant); `get_cached_acl()`
+        // takes the reference under RCU, or returns a marker that needs none.
+        let acl = unsafe { localio_rs_shim_get_cached_acl(self.0.get()) };
+        // INVARIANT: A counted ACL, null, or an uncached-ACL marker.
+        AclRef(acl)
+    }
+
+    /// The cached access ACL, for comparison by address only with an
+    /// [`AclRef`] held since (a new ACL is a new object, and the held one
+    /// keeps its address from being reused). Null without POSIX ACL
+    /// support.
     pub(crate) fn acl(&self) -> *const c_void {
         #[cfg(CONFIG_FS_POSIX_ACL)]
         {

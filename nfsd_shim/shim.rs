@@ -27,7 +27,7 @@ mod nfsd;
 #[path = "../shim_api/mod.rs"]
 mod shim_api;
 
-use nfsd::{Cred, File, Inode, Net, NfsClient, NfsFh, NfsdFile};
+use nfsd::{AclRef, Cred, File, Inode, Net, NfsClient, NfsFh, NfsdFile};
 use shim_api::{Grant, Opened, ShimOps};
 
 module! {
@@ -96,11 +96,12 @@ fn errno(result: Result) -> c_int {
 
 /// What nfsd's permission check at open rested on, besides the export and
 /// the credentials (which the client keys its files by): the inputs of
-/// `nfsd_permission()`.
-fn grant(export_gen: u64, inode: &Inode) -> Grant {
+/// `nfsd_permission()`, as they are now. `acl` is the ACL an [`Opened`]
+/// holds (the one it compares with) or, to compare, the inode's now.
+fn grant(export_gen: u64, inode: &Inode, acl: *const core::ffi::c_void) -> Grant {
     Grant {
         export_gen,
-        acl: inode.acl(),
+        acl,
         uid: inode.uid(),
         gid: inode.gid(),
         mode: inode.mode(),
@@ -126,6 +127,11 @@ fn open(clp: &NfsClient, cred: &Cred, fh: &NfsFh, mode: u32) -> Result<Opened> {
     let export_gen = net.export_generation();
     let net_ptr = net.as_ptr();
     let nf = NfsdFile::open(net, &dom, clp, cred, fh, mode)?;
+    // SAFETY: `nf` owns the net reference the open was made under
+    // (`NfsdFile`'s invariant) and outlives every use of `pinned` here.
+    let pinned = unsafe { Net::from_raw(net_ptr) };
+    // Asked after the open, which filled nfsd's export cache for it.
+    let keep = !pinned.subtree_checked(&dom, fh);
     let file = nf.file();
     let inode = file.inode();
     // An unlinked file is reachable by its filehandle only while someone
@@ -135,7 +141,10 @@ fn open(clp: &NfsClient, cred: &Cred, fh: &NfsFh, mode: u32) -> Result<Opened> {
     if inode.nlink() == 0 {
         return Err(estale());
     }
-    let grant = grant(export_gen, inode);
+    // Held until `release`: the address `check` compares with stays this
+    // ACL's, however often the inode's ACL is replaced meanwhile.
+    let acl = inode.cached_acl();
+    let grant = grant(export_gen, inode, acl.as_ptr());
     let (dio_mem, dio_offset) = dio_alignment(file);
     let file = file.as_ptr();
     Ok(Opened {
@@ -144,8 +153,13 @@ fn open(clp: &NfsClient, cred: &Cred, fh: &NfsFh, mode: u32) -> Result<Opened> {
         net: net_ptr,
         dio_mem,
         dio_offset,
-        grant,
+        // The reference is the table's until `release`.
+        grant: Grant {
+            acl: acl.into_raw(),
+            ..grant
+        },
         break_leases: !clp.has_open_state(),
+        keep,
     })
 }
 
@@ -156,7 +170,7 @@ fn check(opened: &Opened, file: &File, net: &Net, mode: u32, for_request: bool) 
     if net.export_generation() != granted.export_gen || inode.nlink() == 0 {
         return Err(estale());
     }
-    if grant(granted.export_gen, inode) != *granted {
+    if grant(granted.export_gen, inode, inode.acl()) != *granted {
         return Err(estale());
     }
     // As nfsd_open_break_lease() does on every NFSv3 open through nfsd,
@@ -274,8 +288,15 @@ unsafe extern "C" fn shim_stateid_ok(
 
 /// # Safety
 ///
-/// As [`ShimOps::release`]: `nf` from [`shim_open`], released once.
-unsafe extern "C" fn shim_release(nf: *mut bindings::nfsd_file) {
-    // SAFETY: `nf` is what `open()` gave up ownership of, handed back once.
-    drop(unsafe { NfsdFile::from_raw(nf) })
+/// As [`ShimOps::release`]: `opened` filled in by [`shim_open`], released
+/// once.
+unsafe extern "C" fn shim_release(opened: *const Opened) {
+    // SAFETY: `nf` and the ACL are what `open()` gave up ownership of,
+    // handed back once. The file goes first: the ACL reference only keeps
+    // an address unique.
+    unsafe {
+        let opened = &*opened;
+        drop(NfsdFile::from_raw(opened.nf));
+        drop(AclRef::from_raw(opened.grant.acl));
+    }
 }

@@ -17,7 +17,7 @@ use super::bindings;
 use core::ffi::{c_int, c_void, CStr};
 
 /// The version of the table described here.
-pub(crate) const VERSION: u32 = 5;
+pub(crate) const VERSION: u32 = 6;
 
 /// The name the shim exports the table under.
 pub(crate) const SYMBOL: &CStr = c"localio_rs_shim_ops";
@@ -30,7 +30,9 @@ pub(crate) const SYMBOL: &CStr = c"localio_rs_shim_ops";
 pub(crate) struct Grant {
     /// nfsd's export generation, read before the open.
     pub(crate) export_gen: u64,
-    /// The inode's cached access ACL, by identity.
+    /// The inode's cached access ACL, by identity: in an [`Opened`], a
+    /// reference the shim holds until [`ShimOps::release`], so that no
+    /// other ACL can take its address meanwhile.
     pub(crate) acl: *const c_void,
     pub(crate) uid: u32,
     pub(crate) gid: u32,
@@ -56,6 +58,11 @@ pub(crate) struct Opened {
     /// open for it would: NFSv3. An NFSv4 client's OPEN already did, and
     /// nfsd breaks none for an NFSv4 READ or WRITE (patch 0011).
     pub(crate) break_leases: bool,
+    /// Whether the file may serve more than the request it was opened
+    /// for: not on an export that checks the subtree (patch 0016), where
+    /// nfsd's verdict rests on the file's path, which [`ShimOps::check`]
+    /// cannot see.
+    pub(crate) keep: bool,
 }
 
 impl Opened {
@@ -76,6 +83,7 @@ impl Opened {
                 flags: 0,
             },
             break_leases: true,
+            keep: false,
         }
     }
 }
@@ -127,6 +135,7 @@ pub(crate) struct ShimOps {
         minor_version: u32,
         write: bool,
     ) -> bool,
-    /// Drops what `open` returned, and the net reference with it.
-    pub(crate) release: unsafe extern "C" fn(nf: *mut bindings::nfsd_file),
+    /// Drops what `open` filled `opened` with: the file, the net reference
+    /// and the ACL reference with it.
+    pub(crate) release: unsafe extern "C" fn(opened: *const Opened),
 }

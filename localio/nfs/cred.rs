@@ -37,6 +37,13 @@ impl Cred {
     }
 }
 
+impl Cred {
+    /// The `struct cred`, live as long as `self`.
+    pub(super) fn as_ptr(&self) -> *const b::cred {
+        self.cred.as_ptr()
+    }
+}
+
 impl Drop for Cred {
     fn drop(&mut self) {
         // SAFETY: Our reference (type invariant), dropped once.

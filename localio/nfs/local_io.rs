@@ -72,8 +72,9 @@ pub(crate) trait IoJob: Send + Sized + 'static {
 /// What a [`LocalIo`] does.
 #[derive(Clone, Copy)]
 pub(crate) enum Op {
-    /// Direct read into the pages from `pos`.
-    Read { pos: u64 },
+    /// Direct read into the pages from `pos`, or with `buffered` (a lower
+    /// file without direct I/O) a read through its page cache.
+    Read { pos: u64, buffered: bool },
     /// Direct write of the pages at `pos`; `dsync`: the data (and with
     /// `sync` also the metadata) is stable when it completes; `buffered`:
     /// the bytes at either end written through the page cache instead.
@@ -135,14 +136,19 @@ impl LocalIoQueue {
 
 impl Drop for LocalIoQueue {
     fn drop(&mut self) {
-        QUEUE.store(core::ptr::null_mut(), Ordering::Release);
-        // Every I/O holds a module reference, so at unload this finds none;
-        // it is here so that no order of drops can free the queue under
-        // one.
+        // The queue stays published until the last I/O is freed: an I/O's
+        // `ki_complete`, which may run in interrupt context, must always
+        // find it, so that it never finishes the request where it runs.
+        // A module reference does not keep I/O away from here: an offer
+        // that arrives after `try_stop_module()` still gets one (`__module_get`)
+        // and may submit until the provider is unregistered, which the
+        // module's fields do before this drop. So no new I/O starts now,
+        // and what is in flight completes through the queue.
         while IN_FLIGHT.load(Ordering::Acquire) != 0 {
             // SAFETY: Sleeping is allowed here: module unload, task context.
             unsafe { b::msleep(1) };
         }
+        QUEUE.store(core::ptr::null_mut(), Ordering::Release);
         // `queue` is destroyed next, after draining what is queued.
     }
 }
@@ -521,7 +527,15 @@ impl<J: IoJob> LocalIo<J> {
                 J::done(this, result as isize, true);
                 return;
             }
-            Op::Read { pos } => (pos, false, 0),
+            Op::Read {
+                pos,
+                buffered: true,
+            } => {
+                let got = io.read_buffered(pos);
+                J::done(this, got, true);
+                return;
+            }
+            Op::Read { pos, .. } => (pos, false, 0),
             Op::Write {
                 pos,
                 dsync,
@@ -671,6 +685,36 @@ impl<J: IoJob> LocalIo<J> {
         }
     }
 
+    /// Reads the I/O's bytes at `pos` through the lower file's page cache,
+    /// as nfsd reads a file without direct I/O; the bytes read, or a
+    /// negative errno.
+    fn read_buffered(&self, pos: u64) -> isize {
+        let covered = self.nr_pages as usize * kernel::page::PAGE_SIZE;
+        let start = self.pgbase as usize;
+        let end = (start + self.len as usize).min(covered);
+        if start >= end {
+            return 0;
+        }
+        let iter = self.iter.get();
+        let lower = self.job.file();
+        let mut at = pos as i64;
+        // SAFETY: The iterator is ours and idle; the bvecs cover `nr_pages`
+        // live pages (type invariant) and `end` is within them; the file is
+        // open and its credentials live as long.
+        unsafe {
+            b::iov_iter_bvec(
+                iter,
+                b::ITER_DEST,
+                self.bvecs(),
+                self.nr_pages as usize,
+                end,
+            );
+            b::iov_iter_advance(iter, start);
+            let _cred = CredOverride::new(lower.opener_cred());
+            b::vfs_iter_read(lower.as_ptr(), iter, &mut at, 0)
+        }
+    }
+
     /// The direct I/O moved `result` (or there was none, for a WRITE that
     /// is all head): writes a WRITE's tail piece and syncs a stable one
     /// that had pieces, then hands the result of the whole to the job.
@@ -774,10 +818,12 @@ impl<J: IoJob> LocalIo<J> {
         // SAFETY: `SUBMITTED`: the submission returned and left the I/O to
         // us; `raw` came from `into_raw` in `submit`.
         let this = unsafe { Pin::new_unchecked(KBox::from_raw(raw)) };
-        // Never refused: a `LocalIo` is started only on a live queue,
-        // which `LocalIoQueue::drop` keeps until every `LocalIo` is freed.
+        // Never refused: `LocalIoQueue::drop` unpublishes the queue only
+        // once every `LocalIo` is freed, and this one is not.
         if let Err(this) = Self::enqueue(this) {
-            drop(this);
+            // Unreachable; finishing here could sleep in interrupt context,
+            // so leak rather than free (the module cannot unload then).
+            core::mem::forget(this);
         }
     }
 }

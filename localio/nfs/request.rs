@@ -11,12 +11,13 @@
 //! never left waiting for a request its provider lost.
 
 use super::bindings as b;
+use super::cred::Cred;
 use super::file::LowerFile;
 use crate::policy::slot_hash;
 use core::ffi::{c_int, CStr};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
-use kernel::types::{AlwaysRefCounted, Opaque};
+use kernel::types::{ARef, AlwaysRefCounted, Opaque};
 
 /// `NFS_MAXFHSIZE`.
 pub(crate) const FH_MAX: usize = 128;
@@ -213,6 +214,56 @@ pub(crate) struct Opener<'a> {
     pub(super) mode: u32,
 }
 
+impl Opener<'_> {
+    /// The same, owned: references on the client and the credentials, and
+    /// a copy of the filehandle, for an open after the offer has returned
+    /// (on a worker); `None` without credentials.
+    pub(crate) fn to_owned(&self) -> Option<OwnedOpener> {
+        // SAFETY: The offer's credentials live as long as the offer, which
+        // `self` borrows from.
+        let cred = unsafe { Cred::get(self.cred) }?;
+        // SAFETY: The offer's filehandle is valid for reads as long.
+        let fh = unsafe { *self.fh };
+        Some(OwnedOpener {
+            client: ARef::from(self.client),
+            cred,
+            fh,
+            mode: self.mode,
+        })
+    }
+}
+
+/// An [`Opener`] that owns what it names.
+pub(crate) struct OwnedOpener {
+    client: ARef<NfsClient>,
+    cred: Cred,
+    fh: b::nfs_fh,
+    mode: u32,
+}
+
+// SAFETY: The client and the credentials are held by counted references,
+// usable from any task; the filehandle is plain bytes.
+unsafe impl Send for OwnedOpener {}
+// SAFETY: As above; nothing is written through a shared reference.
+unsafe impl Sync for OwnedOpener {}
+
+impl OwnedOpener {
+    /// As the offer's [`Opener`].
+    pub(crate) fn opener(&self) -> Opener<'_> {
+        Opener {
+            client: &self.client,
+            cred: self.cred.as_ptr(),
+            fh: &self.fh,
+            mode: self.mode,
+        }
+    }
+
+    /// The client it opens for.
+    pub(crate) fn client(&self) -> &NfsClient {
+        &self.client
+    }
+}
+
 /// READ or WRITE, for the types they share.
 pub(crate) trait Direction: Send + 'static {}
 
@@ -276,6 +327,9 @@ pub(crate) struct OfferFacts {
     /// The file's NFS fileid (its inode number on the server), for
     /// tracing.
     pub(crate) fileid: u64,
+    /// An application's O_DIRECT I/O (nfs.ko's `nfs_direct_req`): its own
+    /// bytes, not pages of the page cache that any task may have written.
+    pub(crate) direct: bool,
 }
 
 impl<'a> Offer<'a> {
@@ -340,16 +394,17 @@ impl<'a> Offer<'a> {
 
     /// Its range and shape.
     pub(crate) fn facts(&self) -> OfferFacts {
-        let pgio = |(offset, count, pgbase), nr_pages, fileid| OfferFacts {
+        let pgio = |(offset, count, pgbase), nr_pages, fileid, direct| OfferFacts {
             offset,
             count,
             pgbase,
             nr_pages,
             fileid,
+            direct,
         };
         match self {
-            Offer::Read(o) => pgio(o.range(), o.nr_pages(), o.fileid()),
-            Offer::Write(o) => pgio(o.range(), o.nr_pages(), o.fileid()),
+            Offer::Read(o) => pgio(o.range(), o.nr_pages(), o.fileid(), o.is_direct()),
+            Offer::Write(o) => pgio(o.range(), o.nr_pages(), o.fileid(), o.is_direct()),
             Offer::Commit(o) => {
                 let (offset, count) = o.range();
                 OfferFacts {
@@ -358,6 +413,7 @@ impl<'a> Offer<'a> {
                     pgbase: 0,
                     nr_pages: 0,
                     fileid: o.fileid(),
+                    direct: false,
                 }
             }
         }
@@ -498,6 +554,12 @@ impl<'a, D: Direction> PgioOffer<'a, D> {
     pub(crate) fn is_swap(&self) -> bool {
         // SAFETY: An offered request's inode.
         unsafe { is_swapfile(self.hdr().inode) }
+    }
+
+    /// Whether the request is part of an O_DIRECT read or write, whose
+    /// pages are the application's own buffer.
+    fn is_direct(&self) -> bool {
+        !self.hdr().dreq.is_null()
     }
 
     /// How many pages the request's data is in.

@@ -123,6 +123,13 @@ impl NfsdFile {
         })
     }
 
+    /// Whether the file may serve more requests than the one it was
+    /// opened for: not on an export that checks the subtree on every
+    /// access, which nfsd's open must then repeat for each request.
+    pub(crate) fn keep(&self) -> bool {
+        self.opened.keep
+    }
+
     /// `(memory, offset)` alignment of direct I/O; `(0, 0)`: none.
     pub(crate) fn dio_alignment(&self) -> (u32, u32) {
         (self.opened.dio_mem, self.opened.dio_offset)
@@ -186,6 +193,6 @@ impl Drop for NfsdFile {
     fn drop(&mut self) {
         // SAFETY: Opened by `open` and released once, here (type
         // invariant); `shim` is dropped after, keeping the module loaded.
-        unsafe { (self.shim.ops().release)(self.opened.nf) };
+        unsafe { (self.shim.ops().release)(&self.opened) };
     }
 }

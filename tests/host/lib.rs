@@ -112,6 +112,29 @@ mod tests {
     }
 
     #[test]
+    fn a_lower_file_without_direct_io_is_served_through_its_page_cache() {
+        let none = DioAlignment { mem: 0, offset: 0 };
+        for kind in [RequestKind::Read, RequestKind::Write] {
+            for (offset, count, pgbase) in [(0, 4096, 0), (100, 1000, 100), (4096, 1 << 20, 0)] {
+                let served = plan(&rw(kind, offset, count, pgbase), none, 4096).unwrap();
+                assert_eq!(served.bytes, count);
+                assert!(!served.bounce);
+                assert_eq!(
+                    served.buffered,
+                    Pieces {
+                        head: count,
+                        tail: 0
+                    }
+                );
+            }
+        }
+        assert_eq!(
+            plan(&rw(RequestKind::Read, 0, 0, 0), none, 4096),
+            Err(DeclineReason::Empty)
+        );
+    }
+
+    #[test]
     fn memory_alignment_larger_than_a_page_is_refused() {
         let huge = DioAlignment {
             mem: 8192,
@@ -152,7 +175,7 @@ mod tests {
 
     #[test]
     fn read_eof_detection() {
-        // Short read: EOF.
+        // Short read that reached the size: EOF.
         assert!(read_eof(0, 4096, 100, 100));
         // Full read ending exactly at the size: EOF.
         assert!(read_eof(4096, 4096, 4096, 8192));
@@ -162,6 +185,82 @@ mod tests {
         assert!(read_eof(8192, 4096, 0, 4096));
         // No overflow at the top of the range.
         assert!(read_eof(u64::MAX - 1, 4096, 4096, u64::MAX));
+    }
+
+    #[test]
+    fn a_short_read_of_a_file_that_grew_is_not_eof() {
+        // The lower filesystem cut the read at the 100 bytes it sampled;
+        // by completion the file is 8192 long: nfs.ko must ask for the
+        // rest (nfsd_eof_on_read()), not zero-fill it.
+        assert!(!read_eof(0, 4096, 100, 8192));
+        // Nothing read of something asked for is EOF whatever the size.
+        assert!(read_eof(0, 4096, 0, 8192));
+    }
+
+    /// An NVMe namespace as STATX_DIOALIGN reports it: 4-byte memory
+    /// alignment (dma_alignment 3), 512- or 4096-byte logical blocks.
+    const NVME_512: DioAlignment = DioAlignment {
+        mem: 4,
+        offset: 512,
+    };
+    const NVME_4K: DioAlignment = DioAlignment {
+        mem: 4,
+        offset: 4096,
+    };
+
+    #[test]
+    fn segments_shorter_than_a_block_are_not_sent_to_the_device() {
+        for kind in [RequestKind::Read, RequestKind::Write] {
+            for dio in [NVME_512, NVME_4K] {
+                for pgbase in [4, 16, 100, 2048 + 4, 2048 * (dio.offset / 4096)] {
+                    if pgbase == 0 {
+                        continue;
+                    }
+                    // 64 KiB from page offset `pgbase`: the first segment
+                    // is 4096 - pgbase long, not a multiple of the block.
+                    let req = rw(kind, 0, 64 << 10, pgbase);
+                    assert_eq!(check(&req, dio), Err(DeclineReason::Misaligned));
+                    // Served whole through the bounce buffer instead.
+                    let plan = plan(&req, dio, dio.offset).unwrap();
+                    assert_eq!((plan.bytes, plan.bounce), (64 << 10, true), "{pgbase}");
+                    assert!(!plan.buffered.any());
+                }
+                // Within one page, one segment: the memory alignment is
+                // all it needs.
+                let one = rw(kind, 0, 512, 16);
+                let fits = if dio.offset == 512 {
+                    Ok(512)
+                } else {
+                    Err(DeclineReason::BelowAlignment)
+                };
+                assert_eq!(check(&one, dio), fits);
+                // Block-aligned memory spanning pages: direct.
+                let req = rw(kind, 0, 64 << 10, 0);
+                assert_eq!(check(&req, dio), Ok(64 << 10));
+            }
+            // 512-byte blocks: a buffer at page offset 2048 has 2048-byte
+            // segments, which fit.
+            assert_eq!(
+                check(
+                    &rw(kind, 0, 64 << 10, 2048),
+                    DioAlignment {
+                        mem: 512,
+                        offset: 512
+                    }
+                ),
+                Ok(64 << 10)
+            );
+        }
+    }
+
+    #[test]
+    fn a_ram_disk_keeps_its_answers() {
+        // brd reports a 512-byte memory alignment: the segment rule adds
+        // nothing there.
+        for pgbase in [0, 512, 1024, 3584] {
+            let req = rw(RequestKind::Read, 0, 64 << 10, pgbase);
+            assert_eq!(check(&req, XFS_512), Ok(64 << 10));
+        }
     }
 
     #[test]
@@ -241,6 +340,10 @@ mod tests {
             Box::new(|c| c.submitted_inline()),
         ));
         counters.push((Box::new(|c| c.file_open()), Box::new(|c| c.file_opens())));
+        counters.push((
+            Box::new(|c| c.file_open_queued()),
+            Box::new(|c| c.file_opens_queued()),
+        ));
         counters.push((Box::new(|c| c.file_reuse()), Box::new(|c| c.file_reuses())));
         counters.push((
             Box::new(|c| c.file_reopen()),
@@ -369,13 +472,13 @@ mod tests {
 
     #[test]
     fn an_application_submits_its_own_io() {
-        assert_eq!(submit_inline(&application(), 0), Ok(()));
+        assert_eq!(submit_inline(&application(), false, 0), Ok(()));
         // Exactly half the stack left is still enough.
         let half = Submitter {
             stack_left: 8 * 1024,
             ..application()
         };
-        assert_eq!(submit_inline(&half, 0), Ok(()));
+        assert_eq!(submit_inline(&half, false, 0), Ok(()));
     }
 
     #[test]
@@ -410,7 +513,62 @@ mod tests {
             (application(), 1, QueueReason::StackedLower),
         ];
         for (task, lower_depth, why) in cases {
-            assert_eq!(submit_inline(&task, lower_depth), Err(why), "{task:?}");
+            assert_eq!(
+                submit_inline(&task, false, lower_depth),
+                Err(why),
+                "{task:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_application_never_flushes_page_cache_writes_itself() {
+        // fsync(), close(), msync() by a task that may not have written the
+        // pages: the lower write path would apply its RLIMIT_FSIZE, its
+        // fatal signal and its cgroups to other writers' bytes.
+        assert_eq!(
+            submit_inline(&application(), true, 0),
+            Err(QueueReason::Writeback)
+        );
+        // A worker is counted as a worker, as before.
+        let worker = Submitter {
+            workqueue_worker: true,
+            kernel_thread: true,
+            ..application()
+        };
+        assert_eq!(submit_inline(&worker, true, 0), Err(QueueReason::Worker));
+    }
+
+    #[test]
+    fn only_a_task_that_may_submit_opens_through_nfsd_itself() {
+        // An application opens, even one flushing others' pages (the open
+        // is done with the request's credentials, and nfsd decides it).
+        assert_eq!(open_inline(&application()), Ok(()));
+        // Readahead runs the application's read in a NOFS scope: it opens.
+        let readahead = Submitter {
+            nested_io: true,
+            ..application()
+        };
+        assert_eq!(open_inline(&readahead), Ok(()));
+        let with = |change: fn(&mut Submitter)| {
+            let mut task = application();
+            change(&mut task);
+            task
+        };
+        // The flusher, nfsiod and rpciod; kthreads; reclaim; a loop
+        // worker; atomic context: a worker of ours opens instead.
+        let cases = [
+            (
+                with(|t| (t.workqueue_worker, t.kernel_thread) = (true, true)),
+                QueueReason::Worker,
+            ),
+            (with(|t| t.kernel_thread = true), QueueReason::KernelThread),
+            (with(|t| t.reclaim = true), QueueReason::Reclaim),
+            (with(|t| t.may_block = false), QueueReason::Atomic),
+            (with(|t| t.stack_left = 1024), QueueReason::Stack),
+        ];
+        for (task, why) in cases {
+            assert_eq!(open_inline(&task), Err(why), "{task:?}");
         }
     }
 
