@@ -368,6 +368,10 @@ fn serve<'a>(
         // The flusher, nfsiod, rpciod or another kernel thread: a worker
         // of ours opens the file for the next requests (`open_inline`).
         if policy::open_inline(submitter).is_err() {
+            // As an open here would say: no worker can do better.
+            if !nfs::shim::loaded() {
+                return Err(DeclineReason::NoShim.into());
+            }
             queued_open = client.queue_open(&key, &offer.opener());
             return Err(DeclineReason::OpenQueued.into());
         }

@@ -658,6 +658,20 @@ impl<J: IoJob> LocalIo<J> {
     /// submitted (see the module documentation), and never while this
     /// I/O's own direct I/O is in flight.
     fn write_buffered(&self, from: u32, len: u32, pos: u64) -> isize {
+        self.buffered(true, from, len, pos)
+    }
+
+    /// Reads all of the I/O's bytes at `pos` through the lower file's page
+    /// cache, as nfsd reads a file without direct I/O; the bytes read, or
+    /// a negative errno.
+    fn read_buffered(&self, pos: u64) -> isize {
+        self.buffered(false, 0, self.len, pos)
+    }
+
+    /// `vfs_iter_write()` (`write`) or `vfs_iter_read()` of `len` of the
+    /// I/O's bytes, from `from` bytes into them, at `pos` in the lower
+    /// file.
+    fn buffered(&self, write: bool, from: u32, len: u32, pos: u64) -> isize {
         let covered = self.nr_pages as usize * kernel::page::PAGE_SIZE;
         let start = self.pgbase as usize + from as usize;
         let end = (start + len as usize).min(covered);
@@ -667,51 +681,20 @@ impl<J: IoJob> LocalIo<J> {
         let iter = self.iter.get();
         let lower = self.job.file();
         let mut at = pos as i64;
+        let dir = if write { b::ITER_SOURCE } else { b::ITER_DEST };
         // SAFETY: The iterator is ours and idle (no direct I/O of this
         // `LocalIo` is in flight); the bvecs cover `nr_pages` live pages
         // (type invariant) and `end` is within them; the file is open and
         // its credentials live as long.
         unsafe {
-            b::iov_iter_bvec(
-                iter,
-                b::ITER_SOURCE,
-                self.bvecs(),
-                self.nr_pages as usize,
-                end,
-            );
+            b::iov_iter_bvec(iter, dir, self.bvecs(), self.nr_pages as usize, end);
             b::iov_iter_advance(iter, start);
             let _cred = CredOverride::new(lower.opener_cred());
-            b::vfs_iter_write(lower.as_ptr(), iter, &mut at, 0)
-        }
-    }
-
-    /// Reads the I/O's bytes at `pos` through the lower file's page cache,
-    /// as nfsd reads a file without direct I/O; the bytes read, or a
-    /// negative errno.
-    fn read_buffered(&self, pos: u64) -> isize {
-        let covered = self.nr_pages as usize * kernel::page::PAGE_SIZE;
-        let start = self.pgbase as usize;
-        let end = (start + self.len as usize).min(covered);
-        if start >= end {
-            return 0;
-        }
-        let iter = self.iter.get();
-        let lower = self.job.file();
-        let mut at = pos as i64;
-        // SAFETY: The iterator is ours and idle; the bvecs cover `nr_pages`
-        // live pages (type invariant) and `end` is within them; the file is
-        // open and its credentials live as long.
-        unsafe {
-            b::iov_iter_bvec(
-                iter,
-                b::ITER_DEST,
-                self.bvecs(),
-                self.nr_pages as usize,
-                end,
-            );
-            b::iov_iter_advance(iter, start);
-            let _cred = CredOverride::new(lower.opener_cred());
-            b::vfs_iter_read(lower.as_ptr(), iter, &mut at, 0)
+            if write {
+                b::vfs_iter_write(lower.as_ptr(), iter, &mut at, 0)
+            } else {
+                b::vfs_iter_read(lower.as_ptr(), iter, &mut at, 0)
+            }
         }
     }
 

@@ -54,6 +54,12 @@ impl Drop for Shim {
     }
 }
 
+/// Whether a shim of our version is loaded now: what an open would find
+/// first. Never sleeps.
+pub(crate) fn loaded() -> bool {
+    Shim::get().is_some()
+}
+
 /// Why a file could not be opened through the shim.
 pub(crate) enum OpenError {
     /// No shim module (of our version) is loaded.

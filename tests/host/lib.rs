@@ -470,6 +470,13 @@ mod tests {
         }
     }
 
+    /// [`application`] with one thing changed.
+    fn application_with(change: fn(&mut Submitter)) -> Submitter {
+        let mut task = application();
+        change(&mut task);
+        task
+    }
+
     #[test]
     fn an_application_submits_its_own_io() {
         assert_eq!(submit_inline(&application(), false, 0), Ok(()));
@@ -483,11 +490,7 @@ mod tests {
 
     #[test]
     fn every_context_but_an_application_goes_through_the_queue() {
-        let with = |change: fn(&mut Submitter)| {
-            let mut task = application();
-            change(&mut task);
-            task
-        };
+        let with = application_with;
         let cases = [
             // The flusher: a kworker of bdi_wq, a WQ_MEM_RECLAIM queue.
             (
@@ -550,13 +553,9 @@ mod tests {
             ..application()
         };
         assert_eq!(open_inline(&readahead), Ok(()));
-        let with = |change: fn(&mut Submitter)| {
-            let mut task = application();
-            change(&mut task);
-            task
-        };
-        // The flusher, nfsiod and rpciod; kthreads; reclaim; a loop
-        // worker; atomic context: a worker of ours opens instead.
+        let with = application_with;
+        // The flusher, nfsiod and rpciod; kthreads; reclaim; atomic
+        // context: a worker of ours opens instead.
         let cases = [
             (
                 with(|t| (t.workqueue_worker, t.kernel_thread) = (true, true)),
