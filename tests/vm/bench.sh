@@ -36,12 +36,12 @@ lower_cached() {
 # lower_cached_tree DIR: bytes of all files under DIR in the page cache.
 lower_cached_tree() {
 	find "$1" -type f -print0 | xargs -0r fincore --bytes --noheadings --output RES 2>/dev/null |
-		awk '{ b += $1 } END { printf "%d\n", b }'
+		awk '{ b += $1 } END { printf "%.0f\n", b }'
 }
 
 # busy_ns: guest time all vCPUs spent not idle since boot (/proc/stat, in
 # USER_HZ ticks: user, nice, system, irq, softirq, steal).
-busy_ns() { awk '/^cpu / { printf "%d\n", ($2 + $3 + $4 + $7 + $8 + $9) * 10000000 }' /proc/stat; }
+busy_ns() { awk '/^cpu / { printf "%.0f\n", ($2 + $3 + $4 + $7 + $8 + $9) * 10000000 }' /proc/stat; }
 
 # guest_ns: the guest's clock (under icount, instructions executed).
 guest_ns() { date +%s%N; }
