@@ -53,8 +53,21 @@ AUTH_SCENARIOS=(
 	"exports-edited|0:0644|root|exports_set rw ro|exports_set ro rw"
 	"chmod|1000:0666|2000|chmod 0644 \$f|chmod 0666 \$f"
 	"acl|1000:0640|2000|setfacl -x u:2000 \$f|setfacl -m u:2000:rw \$f"
+	"acl-swap|1000:0640|2000|setfacl -x u:2000 \$f; setfacl -m u:3000:rw \$f|setfacl -x u:3000 \$f; setfacl -m u:2000:rw \$f"
 	"unlink|0:0644|root|rm -f \$f|:"
 	"rename-over|0:0644|root|head -c 4M /dev/zero >\$f.new; mv \$f.new \$f|:"
+)
+
+# Scenarios after which the file handle is gone for good (over RPC too:
+# the client marks the file stale), so no local I/O is to resume.
+AUTH_GONE_FOR_GOOD="unlink rename-over moved-out parent-noexec"
+
+# On an export with subtree_check, nfsd also checks on every request that
+# the file is inside the exported subtree and that the directories above
+# it grant search permission: two changes no file attribute shows.
+SUBTREE_SCENARIOS=(
+	"moved-out|0:0644|root|mv \$f \$AUTH_DIR/../moved-out|mv \$AUTH_DIR/../moved-out \$f"
+	"parent-noexec|1000:0666|2000|chmod 1776 \$AUTH_DIR|chmod 1777 \$AUTH_DIR"
 )
 
 # run_scenario MODE VERS SPEC: the answers before, at and after the change;
@@ -76,7 +89,7 @@ run_scenario() {
 	head -c 4M /dev/zero >"$f"
 	chown "${owner%%:*}:${owner%%:*}" "$f"
 	chmod "${owner#*:}" "$f"
-	[ "$name" != acl ] || setfacl -m u:2000:rw "$f"
+	[ "${name#acl}" = "$name" ] || setfacl -m u:2000:rw "$f"
 	sync
 	step_start "$writer" "$dir/$base"
 	step w 0; step w $MIB
@@ -96,7 +109,7 @@ run_scenario() {
 	eval "$revert" >/dev/null 2>&1
 	resumed=no
 	# Only localio=on has local I/O to resume.
-	if [ "$mode" = on ] && [ "$name" != unlink ] && [ "$name" != rename-over ]; then
+	if [ "$mode" = on ] && ! [[ " $AUTH_GONE_FOR_GOOD " == *" $name "* ]]; then
 		local i l0
 		for i in 1 2 3 4 5 6; do
 			l0=$(local_writes)
@@ -150,6 +163,7 @@ authority_matrix() {
 			check "$label $name: localio=on does not keep the unlinked file's space" \
 				test "${got[$name.on.freed]}" -ge "$((want - 1))"
 			;;
+		moved-out|parent-noexec) ;;
 		*)
 			check "$label $name: when access is given back, local I/O resumes" \
 				test "${got[$name.on.resumed]}" = yes

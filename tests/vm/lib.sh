@@ -5,7 +5,7 @@
 
 TOP=${TOP:-$(pwd)}
 EXPORT_ROOT=/tmp/nfsroot           # NFSv4 pseudo-root (tmpfs, fsid=0)
-EXPORT=$EXPORT_ROOT/xfs            # XFS on /dev/ram0, the data export
+EXPORT=$EXPORT_ROOT/xfs            # the data export: XFS on /dev/ram0 (see export_on)
 SMALL_EXPORT=$EXPORT_ROOT/small    # 300 MiB XFS on a loop device
 AUTH_EXPORT=$EXPORT/auth           # its options change under running I/O
 AUTH_OPTS=fsid=5,no_subtree_check,insecure
@@ -69,14 +69,10 @@ server_setup() {
 	mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 	modprobe brd rd_nr=2 rd_size=$((RAMDISK_MB * 1024))
 	modprobe loop
-	mkfs.xfs -f -q /dev/ram0
 	mount -t tmpfs -o size=1m nfsroot "$EXPORT_ROOT"
 	mkdir -p "$EXPORT"
-	mount -t xfs /dev/ram0 "$EXPORT"
-	chmod 1777 "$EXPORT"
-	# Sub-exports whose rules nfsd must keep enforcing for local I/O.
-	mkdir -p "$EXPORT/ro" "$EXPORT/squash" "$AUTH_EXPORT"
-	chmod 1777 "$EXPORT/squash" "$AUTH_EXPORT"
+	export_mkfs /dev/ram0
+	export_disk=brd
 	# A 300 MiB XFS (the smallest mkfs.xfs makes) for ENOSPC tests.
 	mkdir -p /tmp/smallimg "$SMALL_EXPORT"
 	mount -t tmpfs -o size=310m smallimg /tmp/smallimg
@@ -105,6 +101,132 @@ server_setup() {
 	modprobe nfs
 	modprobe nfsv3
 	modprobe nfsv4
+}
+
+# export_mkfs DEV: a fresh XFS on DEV mounted as the data export, with the
+# sub-exports whose rules nfsd must keep enforcing for local I/O.
+export_mkfs() {
+	mkfs.xfs -f -q "$1" &&
+		mount -t xfs "$1" "$EXPORT" &&
+		chmod 1777 "$EXPORT" &&
+		mkdir -p "$EXPORT/ro" "$EXPORT/squash" "$AUTH_EXPORT" &&
+		chmod 1777 "$EXPORT/squash" "$AUTH_EXPORT"
+}
+
+# --- the disk under the data export ------------------------------------
+# server_setup puts $EXPORT on a RAM disk (brd), which completes every bio
+# inside submit_bio() and reports a 512-byte DMA alignment. export_on DISK
+# moves it, fresh and empty, with its sub-exports and their /etc/exports
+# entries, onto another disk:
+#   brd      /dev/ram0 (where server_setup leaves it)
+#   nvme512  QEMU's NVMe, 512-byte logical blocks (tests/vm/run.sh attaches
+#            it): 4-byte DMA alignment, completions from interrupts
+#   nvme4k   the same with 4096-byte logical blocks (4Kn)
+#   delay    dm-delay over /dev/ram0, DELAY_MS (3) on every read, write
+#            and flush: each completion comes after submit_bio() returned
+#            (from dm-delay's worker)
+# NFS mounts of it ($MNT/*) are unmounted first; the rest of the server is
+# left as it was. A test file that moves it moves it back to brd at its
+# end (export_for, export_back). Fails, leaving the export on brd or where
+# it was, when the disk is missing or nfsd does not let go of the export.
+export_disk=brd                    # where $EXPORT is now
+DELAY_DEV=exportdelay
+DELAY_MS=${DELAY_MS:-3}
+# export_dev DISK: the device node of DISK; NVMe namespaces are told apart
+# by their logical block size, not by probe order.
+export_dev() {
+	local b want
+	case $1 in
+	brd) echo /dev/ram0;;
+	delay) echo "/dev/mapper/$DELAY_DEV";;
+	nvme512|nvme4k)
+		want=512
+		[ "$1" = nvme512 ] || want=4096
+		for b in /sys/block/nvme*; do
+			[ -e "$b/queue/logical_block_size" ] &&
+				[ "$(cat "$b/queue/logical_block_size")" = "$want" ] &&
+				[ -b "/dev/${b##*/}" ] && { echo "/dev/${b##*/}"; return 0; }
+		done
+		return 1;;
+	*) return 1;;
+	esac
+}
+export_on() {
+	local disk=$1 dev
+	case $disk in brd|delay) ;;
+	nvme512|nvme4k) export_dev "$disk" >/dev/null || { say "export_on: no $disk disk in this VM"; return 1; };;
+	*) say "export_on: unknown disk '$disk'"; return 1;;
+	esac
+	nfs_umount_all
+	exportfs -ua
+	if ! umount_retry "$EXPORT"; then
+		say "export_on $disk: nfsd does not let go of $EXPORT; it stays on $export_disk"
+		exportfs -ra
+		return 1
+	fi
+	if [ "$export_disk" = delay ]; then
+		dmsetup --noudevsync remove "$DELAY_DEV" || say "export_on: dmsetup remove $DELAY_DEV failed"
+	fi
+	export_disk=none
+	if [ "$disk" = delay ]; then
+		modprobe dm-delay &&
+			dmsetup --noudevsync create "$DELAY_DEV" --table \
+				"0 $(blockdev --getsz /dev/ram0) delay /dev/ram0 0 $DELAY_MS" &&
+			dmsetup mknodes "$DELAY_DEV" || say "export_on: no dm-delay device"
+	fi
+	if dev=$(export_dev "$disk") && [ -b "$dev" ] && export_mkfs "$dev"; then
+		export_disk=$disk
+	else
+		say "export_on $disk: no XFS on ${dev:-it}; back on brd"
+		! mountpoint -q "$EXPORT" || umount "$EXPORT"
+		[ "$disk" != delay ] || dmsetup --noudevsync remove "$DELAY_DEV" 2>/dev/null
+		export_mkfs /dev/ram0 && export_disk=brd
+	fi
+	exportfs -ra
+	[ "$export_disk" = "$disk" ]
+}
+# export_disk_facts: one "# " line on the disk under $EXPORT: its device,
+# logical block size and DMA alignment, and the STATX_DIOALIGN of a file
+# on it (xfs_io 6.1's statx does not print those fields, and Python 3.11
+# has no os.statx: libc's statx through ctypes). Sets EXPORT_DIO_MEM and
+# EXPORT_DIO_OFFSET (empty when statx does not say).
+export_disk_facts() {
+	local majmin q probe=$EXPORT/.dio-facts
+	majmin=$(mountpoint -d "$EXPORT") q=/sys/dev/block/$majmin/queue
+	: >"$probe"
+	read -r EXPORT_DIO_MEM EXPORT_DIO_OFFSET < <(/usr/bin/python3 - "$probe" <<-'PY'
+	import ctypes, os, sys
+	libc = ctypes.CDLL(None, use_errno=True)
+	buf = ctypes.create_string_buffer(256)    # struct statx
+	STATX_DIOALIGN = 0x2000
+	AT_FDCWD = -100
+	if libc.statx(AT_FDCWD, os.fsencode(sys.argv[1]), 0, STATX_DIOALIGN, buf) != 0:
+	    sys.exit(print(" "))
+	word = lambda at: int.from_bytes(buf.raw[at:at + 4], "little")
+	if not word(0) & STATX_DIOALIGN:
+	    sys.exit(print(" "))
+	print(word(152), word(156))    # stx_dio_mem_align, stx_dio_offset_align
+	PY
+	)
+	rm -f "$probe"
+	say "export on $export_disk: $(findmnt -n -o SOURCE "$EXPORT") ($majmin)," \
+		"logical_block_size=$(cat "$q/logical_block_size") dma_alignment=$(cat "$q/dma_alignment")," \
+		"STATX_DIOALIGN of a file: mem=${EXPORT_DIO_MEM:-?} offset=${EXPORT_DIO_OFFSET:-?}"
+}
+# export_for FILE DISK: at the start of test file FILE (t20, ...), the data
+# export moved to DISK, as a check, and its facts logged. EXPORT_DISK, when
+# set (run.sh passes it on), overrides every file's DISK: EXPORT_DISK=brd
+# runs the suite as before the NVMe disks. export_back FILE: at its end, the
+# export back on brd for the next file.
+export_for() {
+	local disk=${EXPORT_DISK:-$2}
+	if [ "$disk" != "$export_disk" ]; then
+		check "$1: the data export moved to $disk" export_on "$disk"
+	fi
+	export_disk_facts
+}
+export_back() {
+	[ "$export_disk" = brd ] || check "$1: the data export moved back to brd" export_on brd
 }
 
 # pnfs_export_setup / pnfs_export_teardown: a `pnfs` export on its own XFS

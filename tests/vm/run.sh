@@ -30,6 +30,19 @@
 # the kernel. VM_ACCEL=kvm uses KVM, but only after a short probe boot has
 # succeeded; otherwise it falls back to TCG and says so.
 #
+# Every VM also gets two emulated NVMe controllers, one namespace each, for
+# export_on (tests/vm/lib.sh) to put the data export on a disk that behaves
+# like hardware: 4-byte DMA alignment and completions from interrupts, one
+# with 512-byte logical and physical blocks (serial lionvme512), one with
+# 4096-byte blocks (lionvme4k). Their backing files are sparse raw images
+# (VM_NVME_SIZE each, default 2G; nothing on the host's disk until the
+# guest writes), made empty at each boot in a directory of their own under
+# VM_DISK_DIR (default $NFS_LOCALIO_CACHE/vm-disks) and removed when the
+# VM exits. cache=unsafe: the host's page cache absorbs the writes and
+# flushes are no-ops, as a disk's volatile cache would do them in a power
+# cut nobody replays. The RAM disk stays where server_setup puts the
+# export, and what bench, demo and the A/B job measure.
+#
 # Results land in $RESULTS_DIR (default: ./results), shared read-write with
 # the guest; the exit status is that of the guest job.
 set -euo pipefail
@@ -77,6 +90,37 @@ if [ "$accel" = kvm ]; then
 fi
 [ "$accel" = kvm ] || vng_args+=(--disable-kvm)
 
+# The NVMe backing files. vng joins --qemu-opts into a shell command line
+# and QEMU splits -drive at commas: their path must need no quoting.
+# One directory per run.sh (run.PID), so that VMs may run side by side;
+# those of runs that are gone (killed before their EXIT trap) go first.
+disk_root=${VM_DISK_DIR:-$NFS_LOCALIO_CACHE/vm-disks}
+mkdir -p "$disk_root"
+disk_root=$(cd "$disk_root" && pwd)
+for d in "$disk_root"/run.*; do
+	[ ! -d "$d" ] || kill -0 "${d##*.}" 2>/dev/null || rm -rf "$d"
+done
+disk_dir=$disk_root/run.$$
+mkdir -p "$disk_dir"
+trap 'rm -rf "$disk_dir"' EXIT
+case "$disk_dir" in *[!A-Za-z0-9._/+-]*) die "VM disk directory '$disk_dir': only [A-Za-z0-9._/+-] (VM_DISK_DIR)";; esac
+nvme_disks="nvme512:512 nvme4k:4096"
+for spec in $nvme_disks; do
+	name=${spec%%:*} lbs=${spec#*:}
+	vng_args+=(--qemu-opts=-drive
+		"--qemu-opts=file=$disk_dir/$name.img,if=none,id=$name,format=raw,cache=unsafe,aio=threads"
+		--qemu-opts=-device
+		"--qemu-opts=nvme,serial=lio$name,drive=$name,logical_block_size=$lbs,physical_block_size=$lbs")
+done
+# make_disks: the backing files, empty and sparse.
+make_disks() {
+	local spec
+	for spec in $nvme_disks; do
+		rm -f "$disk_dir/${spec%%:*}.img"
+		truncate -s "${VM_NVME_SIZE:-2G}" "$disk_dir/${spec%%:*}.img"
+	done
+}
+
 case "$job" in bench|profile) clock=${VM_CLOCK:-icount};; *) clock=${VM_CLOCK:-wall};; esac
 guest_timeout=${GUEST_JOB_TIMEOUT:-1500}
 wall_timeout=${VM_WALL_TIMEOUT:-$(( guest_timeout + 300 ))}
@@ -98,12 +142,13 @@ BENCH_ROUNDS='${BENCH_ROUNDS:-}' BENCH_WORKLOADS='${BENCH_WORKLOADS:-}' \
 BENCH_NFS_VERS='${BENCH_NFS_VERS:-}' BENCH_PNFS='${BENCH_PNFS:-}' BENCH_FILES='${BENCH_FILES:-}' \
 WORKLOAD='${WORKLOAD:-}' MODE='${MODE:-}' AB_ENGINES='${AB_ENGINES:-}' \
 BENCH_REF_ENGINE='${BENCH_REF_ENGINE:-}' BENCH_REF='${BENCH_REF:-}' PROFILE_ALSO='${PROFILE_ALSO:-}' \
-SOAK='${SOAK:-0}' SOAK_MINUTES='${SOAK_MINUTES:-30}' VM_TESTS='${VM_TESTS:-}' VM_SCRIPT='${VM_SCRIPT:-}' bash tests/vm/guest.sh '$job'"
+EXPORT_DISK='${EXPORT_DISK:-}' SOAK='${SOAK:-0}' SOAK_MINUTES='${SOAK_MINUTES:-30}' VM_TESTS='${VM_TESTS:-}' VM_SCRIPT='${VM_SCRIPT:-}' bash tests/vm/guest.sh '$job'"
 # vng's own exit status does not carry the guest job's: the guest writes it.
 # A guest that dies while booting under TCG (rare; seen once, silently, in
 # under 10 s) never starts the job: that boot is retried once, and said so.
 for attempt in 1 2; do
 	rm -f "$results/$job.started"
+	make_disks
 	log "booting $(basename "$kdir") ($accel, $clock clock) for '$job'"
 	start=$(date +%s)
 	timeout --foreground "$wall_timeout" \

@@ -152,13 +152,20 @@ check "trace: the file cache's open and reuse of the file" \
 		traced 'localio_rs_file: .* reuse'"
 
 # --- lifecycle ---------------------------------------------------------
+# On a disk that completes every request a few ms after submit_bio()
+# returned (dm-delay over the RAM disk), so that the provider is removed
+# while its requests are in flight below it, not between two of them.
+export_for t10 delay
+nfs_mount 3 on3 localio=on
 rmmod_while_busy() {
-	local pid rc=0
+	local pid rc=0 running
 	dd if="$WORK/ref" of="$MNT/on3/busy" bs=64k oflag=direct status=none &
 	pid=$!
 	sleep 1
-	rmmod localio_rs_client 2>/dev/null && say "rmmod during I/O: module removed" ||
-		say "rmmod during I/O: refused"
+	running=no
+	! kill -0 "$pid" 2>/dev/null || running=yes
+	rmmod localio_rs_client 2>/dev/null && say "rmmod during I/O (writer running: $running): module removed" ||
+		say "rmmod during I/O (writer running: $running): refused"
 	wait "$pid" || rc=1
 	drop_caches
 	[ $rc -eq 0 ] && [ "$(sum "$EXPORT/busy")" = "$ref" ] &&
@@ -188,4 +195,5 @@ unmount_and_unload() {
 }
 check "unmount and module unload leave nfs.ko's refcount as found" unmount_and_unload
 
+export_back t10
 check_no_kernel_reports t10

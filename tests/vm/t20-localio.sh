@@ -3,6 +3,10 @@
 # The Rust LOCALIO data path: what a localio=on mount serves locally, what
 # it sends back to RPC, and that the data is right either way. Sourced by
 # tests/vm/guest.sh in the VM after t10 (which leaves nothing mounted).
+# The data export is on an NVMe disk with 512-byte blocks (export_on in
+# lib.sh): 4-byte DMA alignment, completions from interrupts.
+
+export_for t20 nvme512
 
 SIZE_MB=$(( ${SOAK:-0} != 0 ? 256 : 32 ))
 ODD_MB=$(( ${SOAK:-0} != 0 ? 32 : 2 ))   # 1000-byte RPCs are slow under TCG
@@ -92,11 +96,18 @@ for v in 3 4.2; do
 	# Writeback by the flusher (a WQ_MEM_RECLAIM worker) never submits to
 	# the export itself: sync(2) with the file still open has the flusher
 	# write it back (no close-time flush by the writer), through our queue.
+	# The writer's fsync of its first MiB opens the file (the flusher
+	# never opens one: t25), so the flusher's WRITEs find it open.
 	q0=$(counter queued_worker)
 	python3 -c '
 import os, sys
+data = open(sys.argv[2], "rb").read(4 << 20)
 with open(sys.argv[1], "wb") as f:
-    f.write(open(sys.argv[2], "rb").read(4 << 20))
+    f.write(data[:1 << 20])
+    f.flush()
+    os.fsync(f.fileno())
+    f.write(data[1 << 20:])
+    f.flush()
     os.sync()
     print(os.fstat(f.fileno()).st_size)
 ' "$on/flusher" "$WORK/ref" >/dev/null
@@ -381,4 +392,5 @@ check "shim unloaded: declined as no_shim, logged once, LOCALIO back with it" sh
 say "client counters:"; sed 's/^/#   /' "$STATS"
 nfs_umount_all
 modules_unload
+export_back t20
 check_no_kernel_reports t20

@@ -25,6 +25,29 @@ done
 auth_default
 AUTH_CLIENT=3
 
+# --- subtree_check: the file's path is part of nfsd's verdict ----------
+SUBTREE=$EXPORT/subtree
+mkdir -p "$SUBTREE"
+chmod 1777 "$SUBTREE"
+saved_scenarios=("${AUTH_SCENARIOS[@]}")
+AUTH_SCENARIOS=("${SUBTREE_SCENARIOS[@]}")
+AUTH_DIR=$SUBTREE AUTH_DIR_OPTS=fsid=7,subtree_check,insecure AUTH_MNT_PREFIX=sub-
+auth_default
+r0=$(counter released_subtree_check)
+for v in 3 4.2; do
+	n=${v/./}
+	nfs_mount "$v" "sub-off$n" localio=off "$SUBTREE"
+	nfs_mount "$v" "sub-on$n" localio=on "$SUBTREE"
+	AUTH_CLIENT=${v%%.*}
+	authority_matrix "v$v subtree_check" "$v"
+done
+check "subtree_check: files of such an export serve one request per open through nfsd" \
+	test "$(counter released_subtree_check)" -gt "$r0"
+exportfs -u "127.0.0.1:$SUBTREE"
+AUTH_SCENARIOS=("${saved_scenarios[@]}")
+AUTH_DIR=$AUTH_EXPORT AUTH_DIR_OPTS=$AUTH_OPTS AUTH_MNT_PREFIX=auth-
+AUTH_CLIENT=3
+
 # --- nfs.localio_enabled=N turns our path off as well --------------------
 enabled=/sys/module/nfs/parameters/localio_enabled
 localio_param_holds() {
