@@ -8,7 +8,7 @@
 
 export_for t20 nvme512
 
-SIZE_MB=$(( ${SOAK:-0} != 0 ? 256 : 32 ))
+SIZE_MB=$(( ${SOAK:-0} != 0 ? 256 : 16 ))
 ODD_MB=$(( ${SOAK:-0} != 0 ? 32 : 2 ))   # 1000-byte RPCs are slow under TCG
 head -c ${SIZE_MB}M /dev/urandom >"$WORK/ref"
 ref=$(sum "$WORK/ref")

@@ -286,6 +286,8 @@ other_fs_served() {    # FS VERS
 	[ "$through" -eq 0 ]
 }
 mkdir -p "$OTHER_EXPORT"
+OTHER_VERS=3
+[ "${SOAK:-0}" = 0 ] || OTHER_VERS="3 4.2"
 for fs in tmpfs ext4; do
 	case $fs in
 	tmpfs) mount -t tmpfs -o size=256m other "$OTHER_EXPORT";;
@@ -296,7 +298,8 @@ for fs in tmpfs ext4; do
 	esac || { skip "$fs export" "cannot make one"; continue; }
 	chmod 1777 "$OTHER_EXPORT"
 	exportfs -o rw,fsid=8,no_subtree_check,no_root_squash,insecure "127.0.0.1:$OTHER_EXPORT"
-	for v in 3 4.2; do
+	# The server's path is the same for both versions: NFSv4.2 under SOAK=1.
+	for v in $OTHER_VERS; do
 		check "v$v $fs export: buffered, O_DIRECT and 1000-byte O_DIRECT data intact, nothing through nfsd" \
 			other_fs_served "$fs" "$v"
 	done

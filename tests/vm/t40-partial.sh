@@ -120,7 +120,7 @@ done
 # median about 4 KiB), unpacked onto each mount, synced, read back cold.
 # Each file's sub-alignment tail is written buffered; nothing goes through
 # nfsd.
-UNPACK_FILES=$(( ${SOAK:-0} != 0 ? 20000 : 2000 ))
+UNPACK_FILES=$(( ${SOAK:-0} != 0 ? 20000 : 1000 ))
 small_file_tree "$WORK/tree.tar" "$UNPACK_FILES" "$ALIGN" >"$WORK/tree.tails"
 read -r tails total <"$WORK/tree.tails"
 tree_sum=$(tar -xOf "$WORK/tree.tar" | md5sum | cut -d' ' -f1)
@@ -140,16 +140,17 @@ unpack() {    # MOUNT_NAME: unpacks, syncs; sets via, loc, buf, secs, split, sma
 	got=$(cd "$dir" && tar -cf - tree | tar -xOf - | md5sum | cut -d' ' -f1)
 	rm -rf "${dir:?}/tree"
 }
-nfs_mount 3 unpack-off localio=off
 nfs_mount 3 unpack-on localio=on
-# The built-in path's share is a figure to compare with, not a check of
-# ours: it runs under SOAK=1, off the suite's time budget.
-unpack_modes="off on"
+# RPC's and the built-in path's shares are figures to compare with, not
+# checks of ours: they run under SOAK=1, off the suite's time budget
+# (each unpack takes about 2 minutes on the NVMe disk under TCG).
+unpack_modes="on"
 if [ "${SOAK:-0}" != 0 ]; then
+	nfs_mount 3 unpack-off localio=off
 	nfs_mount 3 unpack-c
 	unpack_modes="off c on"
 fi
-got_c=$tree_sum via_c=
+got_c=$tree_sum via_c= got_off=$tree_sum
 for m in $unpack_modes; do
 	unpack "unpack-$m"
 	eval "via_$m=$via loc_$m=$loc buf_$m=$buf secs_$m=$secs got_$m=$got"
@@ -157,7 +158,7 @@ for m in $unpack_modes; do
 	[ "$m" != on ] || say "unpack on on: $writes WRITEs offered, $buf bytes of them written buffered; declined: $small shorter than $ALIGN bytes, $whole misaligned; $split split"
 done
 check "unpack localio=on: the tree reads back intact" test "$got_on" = "$tree_sum"
-check "unpack localio=off (and built-in, SOAK=1): the tree reads back intact" \
+check "unpack localio=off and built-in (SOAK=1): the tree reads back intact" \
 	eval '[ "$got_c" = "$tree_sum" ] && [ "$got_off" = "$tree_sum" ]'
 check "unpack localio=on: nothing through nfsd ($via_on bytes), the tails written buffered" \
 	eval '[ "$via_on" -eq 0 ] && [ "$buf_on" -ge "$tails" ]'
