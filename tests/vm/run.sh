@@ -122,7 +122,7 @@ make_disks() {
 }
 
 case "$job" in bench|profile) clock=${VM_CLOCK:-icount};; *) clock=${VM_CLOCK:-wall};; esac
-guest_timeout=${GUEST_JOB_TIMEOUT:-1500}
+guest_timeout=${GUEST_JOB_TIMEOUT:-2100}
 wall_timeout=${VM_WALL_TIMEOUT:-$(( guest_timeout + 300 ))}
 case "$clock" in
 wall) ;;
