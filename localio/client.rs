@@ -37,6 +37,7 @@ pub mod workqueue;
 
 use clients::{Client, ClientCounters, Clients, FileInUse, Handshakes, OpenFile, Opens};
 use nfs::debugfs::{DebugfsFile, SeqFile, Show};
+use nfs::direct::{DirectIo, DirectJob, DirectOffer, DirectSlot};
 use nfs::file::LowerFile;
 use nfs::local_io::{IoJob, IoSlot, LocalIo, LocalIoQueue, Op};
 use nfs::provider::{Provider, Registration};
@@ -46,7 +47,8 @@ use nfs::request::{
 };
 use nfs::trace;
 use policy::{
-    DeclineReason, PathState, QueueReason, ReleaseReason, Request, RequestKind, Submitter,
+    DeclineReason, DirectDecline, PathState, QueueReason, ReleaseReason, Request, RequestKind,
+    Submitter,
 };
 use workqueue::{TaskFlagsScope, Ticker};
 
@@ -226,6 +228,58 @@ impl IoJob for Job {
     }
 }
 
+/// An application's O_DIRECT request taken whole, on its way through a
+/// [`DirectIo`].
+struct Whole {
+    kind: RequestKind,
+    /// The file, kept open (and busy) until the request is done.
+    file: FileInUse,
+    client: Arc<Client>,
+    offset: u64,
+    count: u32,
+    /// As for [`Job`].
+    offered_ns: u64,
+}
+
+impl DirectJob for Whole {
+    fn file(&self) -> LowerFile<'_> {
+        self.file.lower_file()
+    }
+
+    /// Accounts and traces the result, and answers as nfsd's replies
+    /// would: its errno as the client would see it, and for a failed
+    /// write a new write verifier, as nfsd resets it.
+    fn done(&self, result: isize, inline: bool) -> isize {
+        let result = result as i64;
+        self.client.count(|c| {
+            c.complete(self.kind, result);
+            c.completion(inline);
+        });
+        let elapsed = match self.offered_ns {
+            0 => 0,
+            at => now_ns().saturating_sub(at),
+        };
+        let name = direct_name(self.kind);
+        let lower = self.file.lower_file();
+        trace::complete(&lower, name, self.offset, self.count, result, elapsed);
+        if result >= 0 {
+            return result as isize;
+        }
+        if self.kind == RequestKind::Write {
+            self.file.nfsd().write_failed(lower_errno(result));
+        }
+        policy::client_errno(result) as isize
+    }
+}
+
+/// The trace events' name of an O_DIRECT request of `kind` offered whole.
+fn direct_name(kind: RequestKind) -> &'static str {
+    match kind {
+        RequestKind::Write => "direct_write",
+        _ => "direct_read",
+    }
+}
+
 /// The monotonic clock, in nanoseconds.
 fn now_ns() -> u64 {
     u64::try_from(Ktime::ktime_get().to_ns()).unwrap_or(0)
@@ -286,6 +340,40 @@ impl Provider for Localio {
             client.note(noted);
         }
         answer
+    }
+
+    fn direct<'a>(&self, offer: DirectOffer<'a>) -> Result<(Accepted<'a>, isize), Declined<'a>> {
+        let submitter = workqueue::current_submitter();
+        let kind = if offer.is_write() {
+            RequestKind::Write
+        } else {
+            RequestKind::Read
+        };
+        let offered_ns = if trace::complete_enabled() {
+            now_ns()
+        } else {
+            0
+        };
+        let (pos, count) = (
+            offer.pos(),
+            u32::try_from(offer.count()).unwrap_or(u32::MAX),
+        );
+        let who = trace::Who {
+            client: offer.client(),
+            fileid: offer.fileid(),
+        };
+        trace::offer(&who, direct_name(kind), pos, count);
+        let client = self.clients.get_or_add(offer.client());
+        let outcome = match &client {
+            Some(client) => serve_direct(offer, kind, &submitter, client, self, offered_ns),
+            None => Err((offer.decline(), DirectDecline::NoMemory)),
+        };
+        outcome.map_err(|(declined, reason)| {
+            trace::decline(&who, direct_name(kind), pos, count, reason.name());
+            self.clients
+                .count(client.as_deref(), |c| c.direct_decline(reason));
+            declined
+        })
     }
 
     fn client_release(&self, client: ClientId) {
@@ -504,6 +592,85 @@ fn serve<'a>(
     Ok(accepted)
 }
 
+/// Serves an application's O_DIRECT `offer` whole from `client`'s file for
+/// it, submitted by the offering task, or says why nfs.ko's pageio path
+/// is to serve it instead.
+fn serve_direct<'a>(
+    offer: DirectOffer<'a>,
+    kind: RequestKind,
+    submitter: &Submitter,
+    client: &Arc<Client>,
+    localio: &Localio,
+    offered_ns: u64,
+) -> Result<(Accepted<'a>, isize), (Declined<'a>, DirectDecline)> {
+    let decline = |offer: DirectOffer<'a>, reason| Err((offer.decline(), reason));
+    let nfs_client = offer.client();
+    if !nfs_client.handshake_found_local() || !nfs_client.localio_enabled() {
+        return decline(offer, DirectDecline::Off);
+    }
+    // Only the application's own task submits it here: any other leaves
+    // it to the pageio path, whose queue submits what it may not.
+    if policy::submit_inline(submitter, false, 0).is_err() {
+        return decline(offer, DirectDecline::Submitter);
+    }
+    let mut missed = false;
+    let key = offer.key();
+    let found = client.file_for(nfs_client, &key, || {
+        missed = true;
+        OpenFile::open(&offer.opener(), &key)
+    });
+    if missed {
+        localio.reaper.kick();
+        if client.probe_pending() {
+            localio.handshakes.kick();
+        }
+    }
+    let Ok(file) = found else {
+        return decline(offer, DirectDecline::NoFile);
+    };
+    if file.lower_file().stack_depth() > 0 {
+        return decline(offer, DirectDecline::Submitter);
+    }
+    let (pos, count) = (offer.pos(), offer.count());
+    let fits = policy::direct_fits(pos, count, file.dio(), |addr_mask, len_mask| {
+        offer.segments_aligned(addr_mask, len_mask)
+    });
+    if let Err(reason) = fits {
+        return decline(offer, reason);
+    }
+    // nfsd checks the stateid of every NFSv4 READ and WRITE.
+    if let Some(state) = offer.nfs4_state() {
+        if !file.nfsd().stateid_ok(&state) {
+            return decline(offer, DirectDecline::Stateid);
+        }
+    }
+    let Ok(slot) = DirectSlot::reserve(&offer) else {
+        return decline(offer, DirectDecline::NoMemory);
+    };
+    let count = u32::try_from(count).unwrap_or(u32::MAX);
+    client.count(|c| {
+        c.offer(kind);
+        c.direct(kind);
+        c.submission(Ok(()));
+    });
+    client.note(Ok(()));
+    let who = trace::Who {
+        client: nfs_client,
+        fileid: offer.fileid(),
+    };
+    trace::accept(&who, direct_name(kind), pos, count, count, "inline");
+    let (request, accepted) = offer.accept();
+    let job = Whole {
+        kind,
+        file: FileInUse::new(file),
+        client: client.clone(),
+        offset: pos,
+        count,
+        offered_ns,
+    };
+    Ok((accepted, DirectIo::run(slot, request, job)))
+}
+
 impl Show for Localio {
     /// Module-wide totals, a `name value` line each, then one line per
     /// client: `client SERVER nfsvN name=value ...` (`nfsv3-ds` for a pNFS
@@ -592,6 +759,18 @@ fn write_counters(
         c.buffered_bytes()
     )?;
     write!(w, "{start}local_split{sep}{}{end}", c.splits())?;
+    for kind in [RequestKind::Read, RequestKind::Write] {
+        let name = kind.name();
+        write!(w, "{start}direct_{name}{sep}{}{end}", c.directs(kind))?;
+    }
+    for reason in DirectDecline::ALL {
+        write!(
+            w,
+            "{start}direct_declined_{}{sep}{}{end}",
+            reason.name(),
+            c.direct_declined(reason)
+        )?;
+    }
     write!(w, "{start}handshakes{sep}{}{end}", c.handshakes())?;
     write!(
         w,

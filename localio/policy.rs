@@ -141,6 +141,99 @@ impl DeclineReason {
     }
 }
 
+/// Why an application's O_DIRECT request, offered whole, is left to
+/// nfs.ko's pageio path, which then offers its READs and WRITEs one by one
+/// (served, bounced, cut into pieces or declined, each for its own reason).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DirectDecline {
+    /// LOCALIO is not on for the client now (no local server, turned off
+    /// by the administrator, no shim): the pageio path says which.
+    Off,
+    /// The offering task may not submit the I/O itself ([`submit_inline`]:
+    /// a kernel thread, a worker, reclaim, a nested submitter, a stacked
+    /// exported filesystem); the pageio path queues it.
+    Submitter,
+    /// No file to serve it from: not cached and not to be opened here, or
+    /// nfsd refused it (the pageio path asks again and counts why).
+    NoFile,
+    /// The exported filesystem has no direct I/O for the file.
+    NoDirectIo,
+    /// Its position or length is not a multiple of the exported file's
+    /// direct-I/O unit.
+    Misaligned,
+    /// A segment of its buffer is not aligned in memory, or not a whole
+    /// number of units long, as the exported filesystem's device takes it.
+    Memory,
+    /// nfsd would not take the NFSv4 stateid its RPCs would carry.
+    Stateid,
+    /// No memory for its bookkeeping.
+    NoMemory,
+}
+
+impl DirectDecline {
+    /// All reasons, in the order of the statistics file.
+    pub const ALL: [DirectDecline; 8] = [
+        DirectDecline::Off,
+        DirectDecline::Submitter,
+        DirectDecline::NoFile,
+        DirectDecline::NoDirectIo,
+        DirectDecline::Misaligned,
+        DirectDecline::Memory,
+        DirectDecline::Stateid,
+        DirectDecline::NoMemory,
+    ];
+
+    /// Name used in the statistics file (`direct_declined_<name>`) and
+    /// the decline trace event.
+    pub const fn name(self) -> &'static str {
+        match self {
+            DirectDecline::Off => "off",
+            DirectDecline::Submitter => "submitter",
+            DirectDecline::NoFile => "no_file",
+            DirectDecline::NoDirectIo => "no_direct_io",
+            DirectDecline::Misaligned => "misaligned",
+            DirectDecline::Memory => "memory",
+            DirectDecline::Stateid => "stateid",
+            DirectDecline::NoMemory => "no_memory",
+        }
+    }
+
+    const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Whether direct I/O on the exported file takes an O_DIRECT request of
+/// `count` bytes at `pos` whole, as direct I/O on the exported filesystem
+/// itself would: position and length multiples of the file's unit
+/// (`dio.offset`), and every segment of the buffer starting on a multiple
+/// of `dio.mem` and a whole number of units long, which
+/// `segments_aligned(addr_mask, len_mask)` checks of the request's
+/// iterator (the check iomap makes of a block device's I/O, with the
+/// file's unit for the device's logical block). What fails goes through
+/// nfs.ko's pageio path, whose bounce buffer and pieces serve it.
+pub fn direct_fits(
+    pos: u64,
+    count: u64,
+    dio: DioAlignment,
+    segments_aligned: impl FnOnce(u32, u32) -> bool,
+) -> Result<(), DirectDecline> {
+    if dio.offset == 0 {
+        return Err(DirectDecline::NoDirectIo);
+    }
+    if !dio.offset.is_power_of_two()
+        || !is_multiple(pos, dio.offset)
+        || !is_multiple(count, dio.offset)
+    {
+        return Err(DirectDecline::Misaligned);
+    }
+    let mem = dio.mem.max(1);
+    if !mem.is_power_of_two() || !segments_aligned(mem - 1, dio.offset - 1) {
+        return Err(DirectDecline::Memory);
+    }
+    Ok(())
+}
+
 /// Direct I/O alignment of the opened lower file (`STATX_DIOALIGN`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DioAlignment {
@@ -163,8 +256,9 @@ pub struct Request {
     pub pgbase: u32,
 }
 
+/// Whether `value` is a multiple of `align`; never of 0.
 fn is_multiple(value: u64, align: u32) -> bool {
-    value % u64::from(align) == 0
+    value.checked_rem(u64::from(align)) == Some(0)
 }
 
 /// Greatest common divisor; `gcd(a, 0) == a`.
@@ -965,6 +1059,7 @@ const KINDS: usize = RequestKind::ALL.len();
 const REASONS: usize = DeclineReason::ALL.len();
 const RELEASES: usize = ReleaseReason::ALL.len();
 const QUEUE_REASONS: usize = QueueReason::ALL.len();
+const DIRECT_REASONS: usize = DirectDecline::ALL.len();
 
 /// Where [`Counters`] keep their values: [`COUNTER_SLOTS`] cells of `u64`
 /// that are only ever added to.
@@ -1029,9 +1124,11 @@ const BOUNCED_BYTES: usize = BOUNCED + 1;
 const BUFFERED: usize = BOUNCED_BYTES + 1;
 const BUFFERED_BYTES: usize = BUFFERED + 1;
 const OPENS_QUEUED: usize = BUFFERED_BYTES + 1;
+const DIRECT: usize = OPENS_QUEUED + 1;
+const DIRECT_DECLINED: usize = DIRECT + KINDS;
 
 /// Cells a [`Counters`] needs.
-pub const COUNTER_SLOTS: usize = OPENS_QUEUED + 1;
+pub const COUNTER_SLOTS: usize = DIRECT_DECLINED + DIRECT_REASONS;
 
 /// Request accounting, updated concurrently from every offer and
 /// completion.
@@ -1283,5 +1380,27 @@ impl<C: CounterCells> Counters<C> {
     /// Requests declined for `reason` so far.
     pub fn declined(&self, reason: DeclineReason) -> u64 {
         self.get(DECLINED + reason.index())
+    }
+
+    /// Accounts one application's O_DIRECT READ or WRITE taken whole (and
+    /// so also offered, served and completed as one request of `kind`).
+    pub fn direct(&self, kind: RequestKind) {
+        self.bump(DIRECT + kind.index());
+    }
+
+    /// O_DIRECT requests of `kind` taken whole so far.
+    pub fn directs(&self, kind: RequestKind) -> u64 {
+        self.get(DIRECT + kind.index())
+    }
+
+    /// Accounts one O_DIRECT request offered whole and left to the pageio
+    /// path for `reason`.
+    pub fn direct_decline(&self, reason: DirectDecline) {
+        self.bump(DIRECT_DECLINED + reason.index());
+    }
+
+    /// O_DIRECT requests left to the pageio path for `reason` so far.
+    pub fn direct_declined(&self, reason: DirectDecline) -> u64 {
+        self.get(DIRECT_DECLINED + reason.index())
     }
 }

@@ -12,6 +12,7 @@
 #include <linux/overflow.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/uio.h>
 #include <linux/workqueue.h>
 
 #include "helpers.h"
@@ -34,6 +35,11 @@ struct file *localio_rs_get_file(struct file *file)
 loff_t localio_rs_i_size_read(const struct inode *inode)
 {
 	return i_size_read(inode);
+}
+
+size_t localio_rs_iov_iter_count(const struct iov_iter *iter)
+{
+	return iov_iter_count(iter);
 }
 
 void localio_rs_init_sync_kiocb(struct kiocb *kiocb, struct file *file)

@@ -47,7 +47,7 @@ use kernel::{
     prelude::*,
     str::CStr,
     types::Opaque,
-    workqueue::{impl_has_work, new_work, Queue, Work, WorkItem},
+    workqueue::{impl_has_work, new_work, Queue, RawWorkItem, Work, WorkItem},
 };
 
 /// What owns a [`LocalIo`] and finishes it.
@@ -153,13 +153,33 @@ impl Drop for LocalIoQueue {
     }
 }
 
-/// One live [`LocalIo`]'s share of [`IN_FLIGHT`] and of the module.
-struct InFlight {
+/// Queues `item` on the module's I/O queue, or gives it back if there is
+/// none: while an I/O counted in [`IN_FLIGHT`] is alive (`item` is one,
+/// or is owned by one), the queue is.
+pub(super) fn enqueue_io<W>(item: W) -> Result<(), W>
+where
+    W: RawWorkItem<0> + Send + 'static,
+{
+    let queue = QUEUE.load(Ordering::Acquire);
+    if queue.is_null() {
+        return Err(item);
+    }
+    // SAFETY: Published, and `LocalIoQueue::drop` does not destroy it while
+    // an I/O counted in `IN_FLIGHT` exists; `item` is freed only by a
+    // worker of the queue, after this call.
+    let queue = unsafe { Queue::from_raw(queue) };
+    let _ = queue.enqueue(item);
+    Ok(())
+}
+
+/// One live I/O's share of [`IN_FLIGHT`] and of the module: held by every
+/// [`LocalIo`] and every asynchronous direct request's I/O.
+pub(super) struct InFlight {
     _module: ModuleRef,
 }
 
 impl InFlight {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         let now = IN_FLIGHT.fetch_add(1, Ordering::AcqRel) + 1;
         // Written only when a new peak is reached: no shared write per I/O.
         if now > IN_FLIGHT_PEAK.load(Ordering::Relaxed) {
@@ -448,16 +468,7 @@ impl<J: IoJob> LocalIo<J> {
     /// Queues `this` on the module's queue, or gives it back if there is
     /// none.
     fn enqueue(this: Pin<KBox<Self>>) -> Result<(), Pin<KBox<Self>>> {
-        let queue = QUEUE.load(Ordering::Acquire);
-        if queue.is_null() {
-            return Err(this);
-        }
-        // SAFETY: Published, and `LocalIoQueue::drop` does not destroy it
-        // while `this`, counted in `IN_FLIGHT`, exists; `this` is freed
-        // only by a worker of the queue, after this call.
-        let queue = unsafe { Queue::from_raw(queue) };
-        queue.enqueue(this);
-        Ok(())
+        enqueue_io(this)
     }
 
     /// Ends the I/O, which moved `moved` bytes (or failed), and returns the

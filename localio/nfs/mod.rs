@@ -10,6 +10,7 @@
 pub(crate) mod bindings;
 pub(crate) mod cred;
 pub(crate) mod debugfs;
+pub(crate) mod direct;
 pub(crate) mod file;
 pub(crate) mod local_io;
 pub(crate) mod module_ref;

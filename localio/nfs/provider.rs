@@ -12,6 +12,7 @@
 
 use super::bindings as b;
 use super::debugfs::SeqFile;
+use super::direct::DirectOffer;
 use super::request::{Accepted, ClientId, CommitOffer, Declined, NfsClient, Offer, PgioOffer};
 use core::ffi::{c_int, c_void, CStr};
 use core::sync::atomic::{AtomicPtr, Ordering};
@@ -23,6 +24,14 @@ pub(crate) trait Provider: Send + Sync + 'static {
     /// Serve `offer`, or leave it to nfs.ko. Runs in the context of the
     /// NFS client's I/O, writeback included.
     fn offer<'a>(&self, offer: Offer<'a>) -> Result<Accepted<'a>, Declined<'a>>;
+
+    /// Serve an application's O_DIRECT read or write whole, or leave it to
+    /// nfs.ko, which then offers its pageio headers to [`Self::offer`].
+    /// Taken, with what `->read_iter`/`->write_iter` returns. Runs in the
+    /// application's task, or whichever task submits its I/O.
+    fn direct<'a>(&self, _offer: DirectOffer<'a>) -> Result<(Accepted<'a>, isize), Declined<'a>> {
+        kernel::build_error(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
 
     /// nfs.ko is about to free the `nfs_client` `client`; no request of
     /// it is in flight.
@@ -69,6 +78,7 @@ impl<T: Provider> Registration<T> {
                 show_stats: T::HAS_SHOW_STATS.then_some(Self::show_stats as _),
                 pgio: Some(Self::pgio),
                 commit: Some(Self::commit),
+                direct: T::HAS_DIRECT.then_some(Self::direct as _),
                 ..Default::default()
             },
             GFP_KERNEL,
@@ -175,6 +185,33 @@ impl<T: Provider> Registration<T> {
         let offer = unsafe { CommitOffer::from_raw(data, call_ops) }.map(Offer::Commit);
         // SAFETY: A hook of the registered provider.
         unsafe { Self::answer(offer) }
+    }
+
+    /// nfs.ko's `direct` hook.
+    ///
+    /// # Safety
+    ///
+    /// Only called by nfs.ko, while registered, with an O_DIRECT request it
+    /// offers for the duration of the call and a `result` valid for writes.
+    unsafe extern "C" fn direct(
+        iocb: *mut b::kiocb,
+        iter: *mut b::iov_iter,
+        dio: *const b::nfs_localio_direct,
+        result: *mut isize,
+    ) -> c_int {
+        // SAFETY: nfs.ko offers these for the duration of this call.
+        let Some(offer) = (unsafe { DirectOffer::from_raw(iocb, iter, dio) }) else {
+            return -(b::EINVAL as c_int);
+        };
+        // SAFETY: A hook of the registered provider.
+        match unsafe { Self::registered() }.direct(offer) {
+            Ok((_, done)) => {
+                // SAFETY: Valid for writes (our contract).
+                unsafe { *result = done };
+                0
+            }
+            Err(_) => -(b::EOPNOTSUPP as c_int),
+        }
     }
 
     /// # Safety

@@ -27,7 +27,7 @@ kernel::static_assert!(core::mem::size_of::<[core::ffi::c_uchar; 128]>() == FH_M
 
 /// Ties the tokens of one hook call to that call: `'a` is invariant, so a
 /// token from another call cannot stand in for this one's.
-type Invariant<'a> = PhantomData<fn(&'a ()) -> &'a ()>;
+pub(super) type Invariant<'a> = PhantomData<fn(&'a ()) -> &'a ()>;
 
 /// Which of an nfs_client's files a request needs, and for whom: the
 /// caller's credentials (by identity: an opened file holds a reference, so
@@ -279,8 +279,24 @@ impl Direction for Write {}
 /// provider.
 pub(crate) struct Accepted<'a>(Invariant<'a>);
 
+impl Accepted<'_> {
+    /// The token of an offer of another kind (an O_DIRECT request offered
+    /// whole) taken by its own type.
+    pub(super) fn token() -> Self {
+        Accepted(PhantomData)
+    }
+}
+
 /// Given up for a declined offer: nfs.ko sends the request as an RPC.
 pub(crate) struct Declined<'a>(Invariant<'a>);
+
+impl Declined<'_> {
+    /// The token of an offer of another kind (an O_DIRECT request offered
+    /// whole) left to nfs.ko by its own type.
+    pub(super) fn token() -> Self {
+        Declined(PhantomData)
+    }
+}
 
 /// A READ or WRITE offered to the provider.
 ///
@@ -430,7 +446,7 @@ impl<'a> Offer<'a> {
 /// # Safety
 ///
 /// `fh` must be valid for reads.
-unsafe fn file_key(cred: *const b::cred, mode: u32, fh: *const b::nfs_fh) -> FileKey {
+pub(super) unsafe fn file_key(cred: *const b::cred, mode: u32, fh: *const b::nfs_fh) -> FileKey {
     // SAFETY: `fh` is valid (our contract).
     let fh = unsafe { &*fh };
     let len = usize::from(fh.size).min(FH_MAX);

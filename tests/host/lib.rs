@@ -371,6 +371,18 @@ mod tests {
         }
         counters.push((Box::new(|c| c.bounce(0)), Box::new(|c| c.bounced())));
         counters.push((Box::new(|c| c.buffer(0)), Box::new(|c| c.buffered())));
+        for kind in RequestKind::ALL {
+            counters.push((
+                Box::new(move |c| c.direct(kind)),
+                Box::new(move |c| c.directs(kind)),
+            ));
+        }
+        for reason in DirectDecline::ALL {
+            counters.push((
+                Box::new(move |c| c.direct_decline(reason)),
+                Box::new(move |c| c.direct_declined(reason)),
+            ));
+        }
         // Served, bytes and errors per kind: three cells each, below; and
         // the bounced and buffered bytes, which `bounce` and `buffer` add
         // to with their counts.
@@ -991,5 +1003,94 @@ mod tests {
             }
             assert_eq!(at, u64::from(len));
         }
+    }
+
+    /// A model of `iov_iter_is_aligned()` over `(address, length)`
+    /// segments.
+    fn segments(segs: &'static [(u64, u64)]) -> impl Fn(u32, u32) -> bool {
+        move |addr_mask, len_mask| {
+            segs.iter().all(|&(addr, len)| {
+                addr & u64::from(addr_mask) == 0 && len & u64::from(len_mask) == 0
+            })
+        }
+    }
+
+    #[test]
+    fn direct_requests_are_taken_whole_only_as_the_exported_filesystem_takes_them() {
+        const NVME_512: DioAlignment = DioAlignment {
+            mem: 4,
+            offset: 512,
+        };
+        const NVME_4K: DioAlignment = DioAlignment {
+            mem: 4,
+            offset: 4096,
+        };
+        let whole = |pos, count, dio, segs| direct_fits(pos, count, dio, segments(segs));
+        // A page-aligned buffer, block-aligned on disk: taken.
+        assert_eq!(whole(0, 1 << 20, XFS_512, &[(0x10000, 1 << 20)]), Ok(()));
+        // NVMe takes a buffer at any 4-byte address in one segment, as
+        // XFS's own O_DIRECT does: taken, no bounce.
+        assert_eq!(whole(4096, 65536, NVME_512, &[(0x10010, 65536)]), Ok(()));
+        assert_eq!(whole(4096, 65536, NVME_4K, &[(0x10064, 65536)]), Ok(()));
+        // ... but not at an odd address, nor with a segment shorter than
+        // a block (an iovec of 100 + 3996 bytes).
+        assert_eq!(
+            whole(0, 65536, NVME_512, &[(0x10001, 65536)]),
+            Err(DirectDecline::Memory)
+        );
+        assert_eq!(
+            whole(0, 4096, NVME_512, &[(0x10000, 100), (0x20000, 3996)]),
+            Err(DirectDecline::Memory)
+        );
+        // The RAM disk wants 512-byte addresses.
+        assert_eq!(
+            whole(0, 4096, XFS_512, &[(0x10010, 4096)]),
+            Err(DirectDecline::Memory)
+        );
+        // Off the unit on disk, in position or length: the pageio path's
+        // pieces serve it.
+        assert_eq!(
+            whole(100, 4096, XFS_512, &[(0x10000, 4096)]),
+            Err(DirectDecline::Misaligned)
+        );
+        assert_eq!(
+            whole(4096, 1000, XFS_512, &[(0x10000, 1000)]),
+            Err(DirectDecline::Misaligned)
+        );
+        assert_eq!(
+            whole(512, 4096, NVME_4K, &[(0x10000, 4096)]),
+            Err(DirectDecline::Misaligned)
+        );
+        // No direct I/O (tmpfs), or a unit that is no power of two.
+        let none = DioAlignment { mem: 0, offset: 0 };
+        assert_eq!(
+            whole(0, 4096, none, &[(0x10000, 4096)]),
+            Err(DirectDecline::NoDirectIo)
+        );
+        let odd = DioAlignment {
+            mem: 512,
+            offset: 1536,
+        };
+        assert_eq!(
+            whole(0, 1536, odd, &[(0x10000, 1536)]),
+            Err(DirectDecline::Misaligned)
+        );
+    }
+
+    #[test]
+    fn direct_counters_are_their_own() {
+        let c = Counters::new();
+        c.direct(RequestKind::Write);
+        c.direct_decline(DirectDecline::Memory);
+        c.direct_decline(DirectDecline::Memory);
+        assert_eq!(c.directs(RequestKind::Write), 1);
+        assert_eq!(c.directs(RequestKind::Read), 0);
+        assert_eq!(c.direct_declined(DirectDecline::Memory), 2);
+        assert_eq!(c.declined(DeclineReason::Misaligned), 0);
+        let names: Vec<&str> = DirectDecline::ALL.iter().map(|r| r.name()).collect();
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(names.len(), unique.len());
     }
 }

@@ -1,0 +1,637 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! O_DIRECT requests nfs.ko offers whole, and their I/O on the exported
+//! file.
+//!
+//! `nfs_file_direct_read()` and `nfs_file_direct_write()` offer the
+//! application's `kiocb` and `iov_iter` (patch 0017) before nfs.ko builds
+//! an `nfs_direct_req`, an `nfs_page` per page or a pageio header. A
+//! [`DirectOffer`] is that offer, borrowed for the hook call; declined, it
+//! is left untouched and nfs.ko serves it as it would without the hook.
+//! Taken, it becomes a [`DirectRequest`] that [`DirectIo::run`] hands,
+//! iterator and all, to the exported file's `->read_iter` or
+//! `->write_iter` with a `kiocb` of ours: the exported filesystem pins the
+//! application's pages itself, as for direct I/O on it.
+//!
+//! A synchronous request is submitted with a synchronous `kiocb` on the
+//! stack, and the exported filesystem waits for it in the application's
+//! task. An asynchronous one (aio, io_uring) gets one allocation with an
+//! asynchronous `kiocb`; its completion, which may come from interrupt
+//! context, finishes it in place when it may sleep and else on the
+//! module's I/O queue. Either way the request is ended once, with
+//! `nfs_localio_provider_direct_done()` (the inode's attributes and size,
+//! as a WRITE reply updates them, and the end of the direct I/O nfs.ko
+//! began), before the application's `kiocb` is completed.
+
+use super::bindings as b;
+use super::cred::CredOverride;
+use super::file::LowerFile;
+use super::local_io::{enqueue_io, InFlight};
+use super::request::{
+    file_key, Accepted, Declined, FileKey, Invariant, Nfs4State, NfsClient, Opener,
+};
+use crate::workqueue::TaskFlagsScope;
+use core::marker::PhantomData;
+use core::mem::{ManuallyDrop, MaybeUninit};
+use core::pin::Pin;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicIsize, AtomicU8, Ordering};
+use kernel::{
+    init::InPlaceWrite,
+    prelude::*,
+    types::Opaque,
+    workqueue::{impl_has_work, new_work, Work, WorkItem},
+};
+
+/// An O_DIRECT read or write offered whole.
+///
+/// # Invariants
+///
+/// `iocb`, `iter` and `dio` are what nfs.ko offered to the `direct` hook,
+/// valid and untouched by anyone else for `'a`, the hook call; `iocb`'s
+/// file is a file of an NFS mount.
+pub(crate) struct DirectOffer<'a> {
+    iocb: NonNull<b::kiocb>,
+    iter: NonNull<b::iov_iter>,
+    dio: NonNull<b::nfs_localio_direct>,
+    _call: Invariant<'a>,
+}
+
+impl<'a> DirectOffer<'a> {
+    /// # Safety
+    ///
+    /// The pointers must be what nfs.ko passed the `direct` hook, valid
+    /// and left to the hook for `'a`.
+    pub(super) unsafe fn from_raw(
+        iocb: *mut b::kiocb,
+        iter: *mut b::iov_iter,
+        dio: *const b::nfs_localio_direct,
+    ) -> Option<Self> {
+        // INVARIANT: From our contract.
+        Some(Self {
+            iocb: NonNull::new(iocb)?,
+            iter: NonNull::new(iter)?,
+            dio: NonNull::new(dio.cast_mut())?,
+            _call: PhantomData,
+        })
+    }
+
+    fn dio(&self) -> &b::nfs_localio_direct {
+        // SAFETY: Valid for the call (type invariant).
+        unsafe { self.dio.as_ref() }
+    }
+
+    fn inode(&self) -> *mut b::inode {
+        // SAFETY: The offered kiocb's file is open for the call (type
+        // invariant), and so is its inode.
+        unsafe { (*(*self.iocb.as_ptr()).ki_filp).f_inode }
+    }
+
+    /// The client of the request's mount.
+    pub(crate) fn client(&self) -> &'a NfsClient {
+        // SAFETY: An NFS inode's superblock's `s_fs_info` is its
+        // `nfs_server`, whose client outlives the mount's open files.
+        unsafe {
+            let server = (*(*self.inode()).i_sb).s_fs_info.cast::<b::nfs_server>();
+            NfsClient::from_raw((*server).nfs_client)
+        }
+    }
+
+    /// Whether it is a write.
+    pub(crate) fn is_write(&self) -> bool {
+        self.dio().write
+    }
+
+    /// Where it starts in the file.
+    pub(crate) fn pos(&self) -> u64 {
+        // SAFETY: Valid for the call (type invariant).
+        u64::try_from(unsafe { (*self.iocb.as_ptr()).ki_pos }).unwrap_or(u64::MAX)
+    }
+
+    /// How many bytes it moves.
+    pub(crate) fn count(&self) -> u64 {
+        // SAFETY: Valid for the call (type invariant).
+        unsafe { b::localio_rs_iov_iter_count(self.iter.as_ptr()) as u64 }
+    }
+
+    /// The NFS inode's number (the fileid on 64-bit kernels).
+    pub(crate) fn fileid(&self) -> u64 {
+        // SAFETY: Alive for the call (see `inode`).
+        u64::try_from(unsafe { (*self.inode()).i_ino }).unwrap_or(0)
+    }
+
+    /// Whether every segment of the data starts on a multiple of
+    /// `addr_mask + 1` in memory and is a multiple of `len_mask + 1` long:
+    /// what direct I/O on a block device asks of its buffers.
+    pub(crate) fn segments_aligned(&self, addr_mask: u32, len_mask: u32) -> bool {
+        // SAFETY: Valid for the call (type invariant); only read.
+        unsafe { b::iov_iter_is_aligned(self.iter.as_ptr(), addr_mask, len_mask) }
+    }
+
+    fn cred(&self) -> *const b::cred {
+        // SAFETY: The open context lives while its file is open.
+        unsafe { (*self.dio().ctx).cred }
+    }
+
+    fn mode(&self) -> u32 {
+        let modes = b::LOCALIO_RS_FMODE_READ | b::LOCALIO_RS_FMODE_WRITE;
+        // SAFETY: As in `cred`.
+        unsafe { (*self.dio().ctx).mode & modes }
+    }
+
+    /// Which file it needs: the same as its pageio headers would.
+    pub(crate) fn key(&self) -> FileKey {
+        // SAFETY: The offered filehandle is the inode's, valid for the call.
+        unsafe { file_key(self.cred(), self.mode(), self.dio().fh) }
+    }
+
+    /// What it takes to open its file.
+    pub(crate) fn opener(&self) -> Opener<'a> {
+        Opener {
+            client: self.client(),
+            cred: self.cred(),
+            fh: self.dio().fh,
+            mode: self.mode(),
+        }
+    }
+
+    /// The NFSv4 state its RPCs would be sent under; `None` on NFSv3.
+    pub(crate) fn nfs4_state(&self) -> Option<Nfs4State> {
+        let client = self.client();
+        if client.nfs_version() != 4 {
+            return None;
+        }
+        // SAFETY: nfs.ko's `->localio_direct_check` set the stateid the
+        // RPCs would carry before offering an NFSv4 request; `data` is the
+        // whole of it as bytes.
+        let data = unsafe { &*self.dio().stateid.__bindgen_anon_1.data };
+        Some(Nfs4State {
+            stateid: *data,
+            minor_version: client.minor_version(),
+            write: self.is_write(),
+        })
+    }
+
+    /// Leaves the request to nfs.ko, untouched.
+    pub(crate) fn decline(self) -> Declined<'a> {
+        Declined::token()
+    }
+
+    /// Takes the request: the provider now ends it.
+    pub(crate) fn accept(self) -> (DirectRequest<'a>, Accepted<'a>) {
+        let request = DirectRequest {
+            iocb: self.iocb,
+            iter: self.iter,
+            pos: self.pos(),
+            write: self.is_write(),
+            _call: PhantomData,
+        };
+        (request, Accepted::token())
+    }
+}
+
+/// A taken O_DIRECT request, during the hook call that took it.
+///
+/// # Invariants
+///
+/// As for [`DirectOffer`]; taken by the provider, which ends it once
+/// through [`DirectIo::run`].
+pub(crate) struct DirectRequest<'a> {
+    iocb: NonNull<b::kiocb>,
+    iter: NonNull<b::iov_iter>,
+    pos: u64,
+    write: bool,
+    _call: Invariant<'a>,
+}
+
+/// The application's `kiocb` of an asynchronous request, past the hook
+/// call: what its completion needs.
+///
+/// # Invariants
+///
+/// `iocb` is a taken request's asynchronous `kiocb`, alive until it is
+/// ended, which [`Self::end`] does once (`drop` ends it with `-EIO`).
+struct AsyncEnd {
+    iocb: NonNull<b::kiocb>,
+    pos: u64,
+    write: bool,
+}
+
+// SAFETY: The kiocb of a queued request belongs to its completion, which
+// may run in any task.
+unsafe impl Send for AsyncEnd {}
+
+impl AsyncEnd {
+    /// Ends the request with `result` and completes the application's
+    /// `kiocb`; `file` is the exported file it was served from. Task
+    /// context.
+    fn end(self, file: &LowerFile<'_>, result: isize) {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: Taken and not yet ended (type invariant), ended once here;
+        // the file is open; task context.
+        unsafe {
+            end_direct(
+                this.iocb.as_ptr(),
+                file.as_ptr(),
+                this.pos,
+                result,
+                this.write,
+            );
+            let iocb = this.iocb.as_ptr();
+            if let Some(complete) = (*iocb).ki_complete {
+                complete(iocb, result);
+            }
+        }
+    }
+}
+
+impl Drop for AsyncEnd {
+    fn drop(&mut self) {
+        let iocb = self.iocb.as_ptr();
+        // SAFETY: Not ended (else `end` forgot `self`): end it, once, as
+        // failed, which reads no file.
+        unsafe {
+            end_direct(
+                iocb,
+                core::ptr::null_mut(),
+                self.pos,
+                -(b::EIO as isize),
+                self.write,
+            );
+            if let Some(complete) = (*iocb).ki_complete {
+                complete(iocb, -(b::EIO as isize));
+            }
+        }
+    }
+}
+
+/// `nfs_localio_provider_direct_done()`.
+///
+/// # Safety
+///
+/// `iocb` must be a taken request's, not yet ended; `file`, read only for
+/// a write that moved bytes, an open file; task context.
+unsafe fn end_direct(
+    iocb: *mut b::kiocb,
+    file: *mut b::file,
+    pos: u64,
+    result: isize,
+    write: bool,
+) {
+    let pos = i64::try_from(pos).unwrap_or(i64::MAX);
+    // SAFETY: Our contract.
+    unsafe { b::nfs_localio_provider_direct_done(iocb, file, pos, result, write) };
+}
+
+/// What owns a [`DirectIo`]: the exported file, kept open, and the
+/// accounting of the result.
+pub(crate) trait DirectJob: Send + Sized + 'static {
+    /// The exported file the I/O is on.
+    fn file(&self) -> LowerFile<'_>;
+
+    /// The I/O is over with `result` (bytes moved, or the exported
+    /// filesystem's negative errno), `inline`: within its submission.
+    /// Returns what the application is to see. Task context.
+    fn done(&self, result: isize, inline: bool) -> isize;
+}
+
+/// The memory a taken request's I/O needs, reserved before it is taken,
+/// so that running out of it leaves the request to nfs.ko.
+pub(crate) enum DirectSlot<J: DirectJob> {
+    /// A synchronous request: its `kiocb` is on the stack.
+    Sync,
+    /// An asynchronous one's allocation.
+    Async(KBox<MaybeUninit<DirectIo<J>>>),
+}
+
+impl<J: DirectJob> DirectSlot<J> {
+    /// What `offer` needs.
+    pub(crate) fn reserve(offer: &DirectOffer<'_>) -> Result<Self> {
+        // SAFETY: Valid for the call (type invariant of `DirectOffer`).
+        let sync = unsafe { (*offer.iocb.as_ptr()).ki_complete.is_none() };
+        if sync {
+            return Ok(DirectSlot::Sync);
+        }
+        Ok(DirectSlot::Async(KBox::new_uninit(GFP_KERNEL)?))
+    }
+}
+
+/// Not yet handed to the filesystem, or inside its `->read_iter` /
+/// `->write_iter`: a `ki_complete` now leaves the I/O to the submitter.
+const SUBMITTING: u8 = 1;
+/// The call returned `-EIOCBQUEUED` first: `ki_complete` owns the I/O.
+const SUBMITTED: u8 = 2;
+/// `ki_complete` ran; `result` holds its result.
+const COMPLETED: u8 = 3;
+
+/// The lower I/O of a taken O_DIRECT request.
+///
+/// # Invariants
+///
+/// For an asynchronous request: from the call of `->read_iter` /
+/// `->write_iter` the filesystem owns the allocation until `ki_complete`,
+/// which gives it back to the submitter if the state is still
+/// `SUBMITTING`, or else owns it itself. `write_started` says whether
+/// `kiocb_start_write` was called and not yet balanced.
+#[pin_data(PinnedDrop)]
+pub(crate) struct DirectIo<J: DirectJob> {
+    #[pin]
+    work: Work<DirectIo<J>>,
+    #[pin]
+    kiocb: Opaque<b::kiocb>,
+    state: AtomicU8,
+    result: AtomicIsize,
+    write_started: bool,
+    end: Option<AsyncEnd>,
+    job: J,
+    _in_flight: InFlight,
+}
+
+impl_has_work! {
+    impl{J: DirectJob} HasWork<Self> for DirectIo<J> { self.work }
+}
+
+// SAFETY: Whichever task runs it owns all of it: the kiocb is handed to the
+// filesystem and back, never shared; `J` is `Send`.
+unsafe impl<J: DirectJob> Send for DirectIo<J> {}
+
+impl<J: DirectJob> DirectIo<J> {
+    /// Runs `request` on `job`'s file from the offering task, which must
+    /// be the application's own (`policy::submit_inline`), in `slot`,
+    /// reserved for it. Returns what the hook returns: the result, or
+    /// `-EIOCBQUEUED` once an asynchronous request is the filesystem's.
+    pub(crate) fn run(slot: DirectSlot<J>, request: DirectRequest<'_>, job: J) -> isize {
+        let _flags = TaskFlagsScope::io_worker();
+        let slot = match slot {
+            DirectSlot::Sync => return Self::run_sync(request, job),
+            DirectSlot::Async(slot) => slot,
+        };
+        let end = AsyncEnd {
+            iocb: request.iocb,
+            pos: request.pos,
+            write: request.write,
+        };
+        let init = pin_init!(DirectIo {
+            work <- new_work!("localio_rs::DirectIo"),
+            kiocb: Opaque::uninit(),
+            state: AtomicU8::new(SUBMITTING),
+            result: AtomicIsize::new(0),
+            write_started: false,
+            end: Some(end),
+            job,
+            _in_flight: InFlight::new(),
+        });
+        let io = match slot.write_pin_init(init) {
+            Ok(io) => io,
+            Err(never) => match never {},
+        };
+        Self::submit(io, &request)
+    }
+
+    /// A synchronous request: the filesystem waits for its I/O in this
+    /// call; then the request is ended here.
+    fn run_sync(request: DirectRequest<'_>, job: J) -> isize {
+        let mut kiocb = MaybeUninit::<b::kiocb>::uninit();
+        let kiocb = kiocb.as_mut_ptr();
+        let file = job.file();
+        // SAFETY: Ours to initialise, on the stack until this returns.
+        unsafe { init_kiocb(kiocb, &file, &request, None) };
+        // SAFETY: `kiocb` is set up for `file`, which the job keeps open;
+        // the iterator is the request's, ours for the call.
+        let result = unsafe { submit_raw(kiocb, request.iter.as_ptr(), &file, request.write) };
+        if request.write {
+            // SAFETY: Started by `submit_raw` for this write, balanced here.
+            unsafe { b::localio_rs_kiocb_end_write(kiocb) };
+        }
+        let result = job.done(result, true);
+        // SAFETY: Taken and ended once, here, with the file still open;
+        // task context.
+        unsafe {
+            end_direct(
+                request.iocb.as_ptr(),
+                file.as_ptr(),
+                request.pos,
+                result,
+                request.write,
+            )
+        };
+        result
+    }
+
+    /// Submits an asynchronous request's I/O; see [`Self::run`].
+    fn submit(mut this: Pin<KBox<Self>>, request: &DirectRequest<'_>) -> isize {
+        // SAFETY: Not moved out of; `kiocb` is `Opaque`, initialised in
+        // place, and `write_started` is not structurally pinned.
+        let io = unsafe { this.as_mut().get_unchecked_mut() };
+        let file = io.job.file();
+        let kiocb = io.kiocb.get();
+        // SAFETY: `kiocb` is ours to initialise, in the pinned allocation.
+        unsafe { init_kiocb(kiocb, &file, request, Some(Self::complete)) };
+        io.write_started = request.write;
+        let (file, iter, write) = (file.as_ptr(), request.iter.as_ptr(), request.write);
+        // From here the filesystem may own the allocation: give up the box.
+        // SAFETY: Rebuilt below or by `complete` from the same pointer; the
+        // allocation is never moved.
+        let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(this) });
+        // SAFETY: The kiocb is set up for the file, which the job keeps
+        // open; the iterator is the request's, ours for the call.
+        let result = unsafe {
+            let lower = LowerFile::from_raw(file);
+            match lower {
+                Some(lower) => submit_raw(kiocb, iter, &lower, write),
+                None => -(b::EINVAL as isize),
+            }
+        };
+        let result = if result == -(b::EIOCBQUEUED as isize) {
+            // SAFETY: Nothing frees `raw` while it is `SUBMITTING` (type
+            // invariant); only its atomics are touched.
+            let (state, completed) = unsafe { (&(*raw).state, &(*raw).result) };
+            if state
+                .compare_exchange(SUBMITTING, SUBMITTED, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                return result;
+            }
+            completed.load(Ordering::Relaxed)
+        } else {
+            result
+        };
+        // SAFETY: Completed within the call, so this is again the only
+        // owner of `raw`, which came from `into_raw`.
+        let mut this = unsafe { Pin::new_unchecked(KBox::from_raw(raw)) };
+        // Ended here, and the application's kiocb completed by its caller
+        // with what the hook returns.
+        // SAFETY: Not moved out of.
+        let io = unsafe { this.as_mut().get_unchecked_mut() };
+        io.end_write();
+        let result = io.job.done(result, true);
+        if let Some(end) = io.end.take() {
+            let end = ManuallyDrop::new(end);
+            let lower = io.job.file();
+            // SAFETY: Taken and ended once, here; the job keeps the file
+            // open; task context (the offering task).
+            unsafe {
+                end_direct(
+                    end.iocb.as_ptr(),
+                    lower.as_ptr(),
+                    end.pos,
+                    result,
+                    end.write,
+                )
+            };
+        }
+        result
+    }
+
+    fn end_write(&mut self) {
+        // SAFETY: `self` is a live `DirectIo`, borrowed uniquely.
+        unsafe { Self::end_write_raw(self) };
+    }
+
+    /// # Safety
+    ///
+    /// `this` must be a live `DirectIo` whose `write_started` and `kiocb`
+    /// nobody else uses during the call.
+    unsafe fn end_write_raw(this: *mut Self) {
+        // SAFETY: Live, and these fields are ours (our contract).
+        unsafe {
+            let started = core::ptr::addr_of_mut!((*this).write_started);
+            if *started {
+                *started = false;
+                // SAFETY: Started by `submit_raw` on this kiocb, balanced
+                // once (type invariant).
+                b::localio_rs_kiocb_end_write((*this).kiocb.get());
+            }
+        }
+    }
+
+    /// Ends a request whose I/O completed after its submission returned.
+    /// Task context.
+    fn finish(mut this: Pin<KBox<Self>>, result: isize) {
+        // SAFETY: Not moved out of.
+        let io = unsafe { this.as_mut().get_unchecked_mut() };
+        let result = io.job.done(result, false);
+        if let Some(end) = io.end.take() {
+            end.end(&io.job.file(), result);
+        }
+    }
+
+    /// `ki_complete`: any context, interrupts included.
+    ///
+    /// # Safety
+    ///
+    /// `kiocb` must be the `kiocb` of a [`DirectIo`] that `submit` handed
+    /// to the filesystem; called once.
+    unsafe extern "C" fn complete(kiocb: *mut b::kiocb, result: isize) {
+        let offset = core::mem::offset_of!(Self, kiocb);
+        // SAFETY: `kiocb` is the field at `offset` of a `DirectIo` (our
+        // contract), whose allocation the filesystem hands back here.
+        let raw = unsafe { kiocb.cast::<u8>().sub(offset).cast::<Self>() };
+        // Freeze protection ends where the filesystem completes, as aio
+        // ends it (see `LocalIo::complete`).
+        // SAFETY: Live until given back below; the submitter touches only
+        // `state` from here on.
+        unsafe { Self::end_write_raw(raw) };
+        // SAFETY: As above; `result` and `state` are atomics.
+        let (result_slot, state) = unsafe { (&(*raw).result, &(*raw).state) };
+        result_slot.store(result, Ordering::Relaxed);
+        if state
+            .compare_exchange(SUBMITTING, COMPLETED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            return;
+        }
+        state.store(COMPLETED, Ordering::Relaxed);
+        // SAFETY: `SUBMITTED`: the submission returned and left the I/O to
+        // us; `raw` came from `into_raw` in `submit`.
+        let this = unsafe { Pin::new_unchecked(KBox::from_raw(raw)) };
+        // SAFETY: Only reads the preempt count and the interrupt flag.
+        if unsafe { b::localio_rs_may_block() } {
+            Self::finish(this, result);
+        } else if let Err(this) = enqueue_io(this) {
+            // The queue outlives every I/O (`LocalIoQueue::drop`); finishing
+            // here could sleep in interrupt context, so leak rather than
+            // free (the module cannot unload then).
+            core::mem::forget(this);
+        }
+    }
+}
+
+impl<J: DirectJob> WorkItem for DirectIo<J> {
+    type Pointer = Pin<KBox<DirectIo<J>>>;
+
+    fn run(this: Pin<KBox<Self>>) {
+        let result = this.result.load(Ordering::Relaxed);
+        Self::finish(this, result);
+    }
+}
+
+#[pinned_drop]
+impl<J: DirectJob> PinnedDrop for DirectIo<J> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: Only `write_started` and the kiocb are used.
+        let io = unsafe { self.get_unchecked_mut() };
+        io.end_write();
+    }
+}
+
+/// Sets `kiocb` up for `request`'s I/O on `file`: direct, at the request's
+/// position, with the application's I/O priority; a write is durable when
+/// it completes, as nfs.ko's direct writes are.
+///
+/// # Safety
+///
+/// `kiocb` must be valid for writes; `file` open while it is used.
+unsafe fn init_kiocb(
+    kiocb: *mut b::kiocb,
+    file: &LowerFile<'_>,
+    request: &DirectRequest<'_>,
+    complete: Option<unsafe extern "C" fn(*mut b::kiocb, isize)>,
+) {
+    // SAFETY: Our contract; the application's kiocb is valid for the call.
+    unsafe {
+        b::localio_rs_init_sync_kiocb(kiocb, file.as_ptr());
+        (*kiocb).ki_pos = i64::try_from(request.pos).unwrap_or(i64::MAX);
+        (*kiocb).ki_ioprio = (*request.iocb.as_ptr()).ki_ioprio;
+        (*kiocb).ki_flags |= b::IOCB_DIRECT as i32;
+        (*kiocb).ki_flags &= !b::LOCALIO_RS_IOCB_APPEND;
+        if request.write {
+            (*kiocb).ki_flags |=
+                b::IOCB_WRITE as i32 | b::LOCALIO_RS_IOCB_DSYNC | b::LOCALIO_RS_IOCB_SYNC;
+        }
+        (*kiocb).ki_complete = complete;
+    }
+}
+
+/// `->read_iter` or `->write_iter` of `iter` with `kiocb` on `file`, as
+/// the file's opener; a write under freeze protection, which its caller
+/// ends once the write is over.
+///
+/// # Safety
+///
+/// `kiocb` must be set up by [`init_kiocb`] for `file`, which must stay
+/// open until the I/O is over; `iter` valid for the call.
+unsafe fn submit_raw(
+    kiocb: *mut b::kiocb,
+    iter: *mut b::iov_iter,
+    file: &LowerFile<'_>,
+    write: bool,
+) -> isize {
+    // SAFETY: Our contract.
+    unsafe {
+        if write {
+            b::localio_rs_kiocb_start_write(kiocb);
+        }
+        let _cred = CredOverride::new(file.opener_cred());
+        let fops = &*(*file.as_ptr()).f_op;
+        let rw = if write {
+            fops.write_iter
+        } else {
+            fops.read_iter
+        };
+        match rw {
+            Some(rw) => rw(kiocb, iter),
+            None => -(b::EINVAL as isize),
+        }
+    }
+}
