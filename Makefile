@@ -110,7 +110,7 @@ vm-test: modules
 # The table has a column `on-ref` for the modules of commit BENCH_REF
 # (built once into the cache by ab_ref.sh), next to this tree's:
 # a change's before and after in one run. BENCH_REF_ENGINE= leaves it out.
-BENCH_REF ?= 324e26c
+BENCH_REF ?= 284fc93
 BENCH_REF_ENV = BENCH_REF=$(BENCH_REF) \
 	BENCH_REF_ENGINE=$${BENCH_REF_ENGINE-$$(AB_REF=$(BENCH_REF) $(TOP)/tests/vm/ab_ref.sh)}
 bench: modules

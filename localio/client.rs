@@ -635,16 +635,17 @@ fn serve_direct<'a>(
     let fits = policy::direct_fits(pos, count, file.dio(), |addr_mask, len_mask| {
         offer.segments_aligned(addr_mask, len_mask)
     });
-    if let Err(reason) = fits {
-        return decline(offer, reason);
-    }
+    let bounce = match policy::direct_route(fits, count, offer.is_async(), offer.is_write()) {
+        Ok(bounce) => bounce,
+        Err(reason) => return decline(offer, reason),
+    };
     // nfsd checks the stateid of every NFSv4 READ and WRITE.
     if let Some(state) = offer.nfs4_state() {
         if !file.nfsd().stateid_ok(&state) {
             return decline(offer, DirectDecline::Stateid);
         }
     }
-    let Ok(slot) = DirectSlot::reserve(&offer) else {
+    let Ok(slot) = DirectSlot::reserve(&offer, bounce) else {
         return decline(offer, DirectDecline::NoMemory);
     };
     let count = u32::try_from(count).unwrap_or(u32::MAX);
@@ -652,6 +653,9 @@ fn serve_direct<'a>(
         c.offer(kind);
         c.direct(kind);
         c.submission(Ok(()));
+        if bounce {
+            c.bounce(count);
+        }
     });
     client.note(Ok(()));
     let who = trace::Who {

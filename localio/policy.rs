@@ -234,6 +234,31 @@ pub fn direct_fits(
     Ok(())
 }
 
+/// How an O_DIRECT request offered whole is served, given what
+/// [`direct_fits`] said of it: from and into its own buffer (`Ok(false)`),
+/// or through a bounce buffer of ours (`Ok(true)`) when only its memory is
+/// off, it is at most [`BOUNCE_MAX`] bytes long, and its data can be
+/// copied by the application's own task: a write (copied in before it is
+/// submitted) or a read the application waits for. An asynchronous read
+/// completes where the application's memory may be out of reach, so it is
+/// left to the pageio path, whose bounce buffer copies into pinned pages.
+pub fn direct_route(
+    fits: Result<(), DirectDecline>,
+    count: u64,
+    asynchronous: bool,
+    write: bool,
+) -> Result<bool, DirectDecline> {
+    match fits {
+        Ok(()) => Ok(false),
+        Err(DirectDecline::Memory)
+            if count <= u64::from(BOUNCE_MAX) && (write || !asynchronous) =>
+        {
+            Ok(true)
+        }
+        Err(reason) => Err(reason),
+    }
+}
+
 /// Direct I/O alignment of the opened lower file (`STATX_DIOALIGN`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DioAlignment {
@@ -349,6 +374,17 @@ fn segments_fit(pgbase: u32, len: u32, dio: DioAlignment) -> bool {
 /// rest offered again, so memory a request pins for its bounce stays
 /// bounded.
 pub const BOUNCE_MAX: u32 = 1 << 20;
+
+/// The order of the next chunk of a bounce buffer that still needs `left`
+/// pages: the largest power of two of pages that does not exceed `left`,
+/// at most `max_order`, so that no chunk has pages the buffer does not
+/// use.
+pub fn bounce_chunk_order(left: usize, max_order: u32) -> u32 {
+    match left {
+        0 | 1 => 0,
+        n => n.ilog2().min(max_order),
+    }
+}
 
 /// How a READ or WRITE is served: its first `bytes` locally, straight from
 /// and into its own pages, or (`bounce`) through pages of the provider's

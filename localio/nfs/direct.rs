@@ -24,6 +24,7 @@
 //! began), before the application's `kiocb` is completed.
 
 use super::bindings as b;
+use super::bounce::Bounce;
 use super::cred::CredOverride;
 use super::file::LowerFile;
 use super::local_io::{enqueue_io, InFlight};
@@ -120,6 +121,13 @@ impl<'a> DirectOffer<'a> {
         u64::try_from(unsafe { (*self.inode()).i_ino }).unwrap_or(0)
     }
 
+    /// Whether the application completes it through `ki_complete` (aio,
+    /// io_uring) rather than waiting for it in the call.
+    pub(crate) fn is_async(&self) -> bool {
+        // SAFETY: Valid for the call (type invariant).
+        unsafe { (*self.iocb.as_ptr()).ki_complete.is_some() }
+    }
+
     /// Whether every segment of the data starts on a multiple of
     /// `addr_mask + 1` in memory and is a multiple of `len_mask + 1` long:
     /// what direct I/O on a block device asks of its buffers.
@@ -183,6 +191,7 @@ impl<'a> DirectOffer<'a> {
             iocb: self.iocb,
             iter: self.iter,
             pos: self.pos(),
+            count: usize::try_from(self.count()).unwrap_or(usize::MAX),
             write: self.is_write(),
             _call: PhantomData,
         };
@@ -200,6 +209,7 @@ pub(crate) struct DirectRequest<'a> {
     iocb: NonNull<b::kiocb>,
     iter: NonNull<b::iov_iter>,
     pos: u64,
+    count: usize,
     write: bool,
     _call: Invariant<'a>,
 }
@@ -297,22 +307,70 @@ pub(crate) trait DirectJob: Send + Sized + 'static {
 
 /// The memory a taken request's I/O needs, reserved before it is taken,
 /// so that running out of it leaves the request to nfs.ko.
-pub(crate) enum DirectSlot<J: DirectJob> {
-    /// A synchronous request: its `kiocb` is on the stack.
-    Sync,
-    /// An asynchronous one's allocation.
-    Async(KBox<MaybeUninit<DirectIo<J>>>),
+pub(crate) struct DirectSlot<J: DirectJob> {
+    /// An asynchronous request's allocation; a synchronous one's `kiocb`
+    /// is on the stack.
+    io: Option<KBox<MaybeUninit<DirectIo<J>>>>,
+    /// The data's way through memory of ours, if its own is not aligned
+    /// as the device takes it.
+    bounce: Option<DirectBounce>,
+}
+
+/// A bounce buffer and the `bio_vec`s over it, which a bio may point to
+/// until the I/O is over.
+pub(crate) struct DirectBounce {
+    buffer: Bounce,
+    bvecs: KVec<b::bio_vec>,
+}
+
+impl DirectBounce {
+    /// Sets `own` up over the buffer for `request`, a write's data copied
+    /// in first; returns it, or `-EFAULT` if the data could not be read.
+    ///
+    /// # Safety
+    ///
+    /// `own` must be valid for writes; the request's iterator valid, its
+    /// memory the current task's.
+    unsafe fn iter(
+        &self,
+        own: *mut b::iov_iter,
+        request: &DirectRequest<'_>,
+    ) -> Result<*mut b::iov_iter, isize> {
+        let count = request.count;
+        let dir = if request.write {
+            // SAFETY: Our contract; the buffer is idle.
+            let copied = unsafe { self.buffer.fill_from(request.iter.as_ptr(), count) };
+            if copied != count {
+                return Err(-(b::EFAULT as isize));
+            }
+            b::ITER_SOURCE
+        } else {
+            b::ITER_DEST
+        };
+        // SAFETY: `own` is ours; the bvecs cover the buffer's pages, which
+        // hold at least `count` bytes (`reserve`).
+        unsafe { b::iov_iter_bvec(own, dir, self.bvecs.as_ptr(), self.bvecs.len(), count) };
+        Ok(own)
+    }
 }
 
 impl<J: DirectJob> DirectSlot<J> {
-    /// What `offer` needs.
-    pub(crate) fn reserve(offer: &DirectOffer<'_>) -> Result<Self> {
-        // SAFETY: Valid for the call (type invariant of `DirectOffer`).
-        let sync = unsafe { (*offer.iocb.as_ptr()).ki_complete.is_none() };
-        if sync {
-            return Ok(DirectSlot::Sync);
-        }
-        Ok(DirectSlot::Async(KBox::new_uninit(GFP_KERNEL)?))
+    /// What `offer` needs, through a bounce buffer if `bounce`.
+    pub(crate) fn reserve(offer: &DirectOffer<'_>, bounce: bool) -> Result<Self> {
+        let bounce = match bounce {
+            true => {
+                let bytes = u32::try_from(offer.count()).map_err(|_| EINVAL)?;
+                let buffer = Bounce::new(bytes)?;
+                let bvecs = buffer.bvecs(bytes as usize)?;
+                Some(DirectBounce { buffer, bvecs })
+            }
+            false => None,
+        };
+        let io = match offer.is_async() {
+            true => Some(KBox::new_uninit(GFP_KERNEL)?),
+            false => None,
+        };
+        Ok(Self { io, bounce })
     }
 }
 
@@ -343,6 +401,8 @@ pub(crate) struct DirectIo<J: DirectJob> {
     result: AtomicIsize,
     write_started: bool,
     end: Option<AsyncEnd>,
+    /// Kept until the I/O is over: its bio_vecs may be the bio's own.
+    _bounce: Option<DirectBounce>,
     job: J,
     _in_flight: InFlight,
 }
@@ -362,9 +422,23 @@ impl<J: DirectJob> DirectIo<J> {
     /// `-EIOCBQUEUED` once an asynchronous request is the filesystem's.
     pub(crate) fn run(slot: DirectSlot<J>, request: DirectRequest<'_>, job: J) -> isize {
         let _flags = TaskFlagsScope::io_worker();
-        let slot = match slot {
-            DirectSlot::Sync => return Self::run_sync(request, job),
-            DirectSlot::Async(slot) => slot,
+        let DirectSlot { io, bounce } = slot;
+        let mut own = MaybeUninit::<b::iov_iter>::uninit();
+        let iter = match &bounce {
+            None => request.iter.as_ptr(),
+            Some(bounce) => {
+                // SAFETY: The request's iterator is the application's, for
+                // this task to read or write; `own` is ours to initialise
+                // and lives until the submission has returned, the last
+                // use of an iterator by the filesystem.
+                match unsafe { bounce.iter(own.as_mut_ptr(), &request) } {
+                    Ok(iter) => iter,
+                    Err(fault) => return Self::end_now(request, &job, fault),
+                }
+            }
+        };
+        let Some(slot) = io else {
+            return Self::run_sync(request, job, iter, bounce.as_ref());
         };
         let end = AsyncEnd {
             iocb: request.iocb,
@@ -378,6 +452,7 @@ impl<J: DirectJob> DirectIo<J> {
             result: AtomicIsize::new(0),
             write_started: false,
             end: Some(end),
+            _bounce: bounce,
             job,
             _in_flight: InFlight::new(),
         });
@@ -385,31 +460,17 @@ impl<J: DirectJob> DirectIo<J> {
             Ok(io) => io,
             Err(never) => match never {},
         };
-        Self::submit(io, &request)
+        Self::submit(io, &request, iter)
     }
 
-    /// A synchronous request: the filesystem waits for its I/O in this
-    /// call; then the request is ended here.
-    fn run_sync(request: DirectRequest<'_>, job: J) -> isize {
-        let mut kiocb = MaybeUninit::<b::kiocb>::uninit();
-        let kiocb = kiocb.as_mut_ptr();
-        let file = job.file();
-        // SAFETY: Ours to initialise, on the stack until this returns.
-        unsafe { init_kiocb(kiocb, &file, &request, None) };
-        // SAFETY: `kiocb` is set up for `file`, which the job keeps open;
-        // the iterator is the request's, ours for the call.
-        let result = unsafe { submit_raw(kiocb, request.iter.as_ptr(), &file, request.write) };
-        if request.write {
-            // SAFETY: Started by `submit_raw` for this write, balanced here.
-            unsafe { b::localio_rs_kiocb_end_write(kiocb) };
-        }
+    /// Ends `request` with `result` before any I/O, in the offering task.
+    fn end_now(request: DirectRequest<'_>, job: &J, result: isize) -> isize {
         let result = job.done(result, true);
-        // SAFETY: Taken and ended once, here, with the file still open;
-        // task context.
+        // SAFETY: Taken and ended once, here; task context.
         unsafe {
             end_direct(
                 request.iocb.as_ptr(),
-                file.as_ptr(),
+                job.file().as_ptr(),
                 request.pos,
                 result,
                 request.write,
@@ -418,8 +479,45 @@ impl<J: DirectJob> DirectIo<J> {
         result
     }
 
+    /// A synchronous request: the filesystem waits for its I/O, from or
+    /// into `iter`, in this call; then the request is ended here, a read
+    /// through `bounce` copied out first.
+    fn run_sync(
+        request: DirectRequest<'_>,
+        job: J,
+        iter: *mut b::iov_iter,
+        bounce: Option<&DirectBounce>,
+    ) -> isize {
+        let mut kiocb = MaybeUninit::<b::kiocb>::uninit();
+        let kiocb = kiocb.as_mut_ptr();
+        let file = job.file();
+        // SAFETY: Ours to initialise, on the stack until this returns.
+        unsafe { init_kiocb(kiocb, &file, &request, None) };
+        // SAFETY: `kiocb` is set up for `file`, which the job keeps open;
+        // the iterator is valid for the call (`run`).
+        let mut result = unsafe { submit_raw(kiocb, iter, &file, request.write) };
+        if request.write {
+            // SAFETY: Started by `submit_raw` for this write, balanced here.
+            unsafe { b::localio_rs_kiocb_end_write(kiocb) };
+        }
+        if let (Some(bounce), false, Ok(got)) = (bounce, request.write, usize::try_from(result)) {
+            // SAFETY: The read is over; the application's iterator is for
+            // this task to write.
+            let copied = unsafe { bounce.buffer.copy_to(request.iter.as_ptr(), got) };
+            result = match copied {
+                0 if got > 0 => -(b::EFAULT as isize),
+                n => n as isize,
+            };
+        }
+        Self::end_now(request, &job, result)
+    }
+
     /// Submits an asynchronous request's I/O; see [`Self::run`].
-    fn submit(mut this: Pin<KBox<Self>>, request: &DirectRequest<'_>) -> isize {
+    fn submit(
+        mut this: Pin<KBox<Self>>,
+        request: &DirectRequest<'_>,
+        iter: *mut b::iov_iter,
+    ) -> isize {
         // SAFETY: Not moved out of; `kiocb` is `Opaque`, initialised in
         // place, and `write_started` is not structurally pinned.
         let io = unsafe { this.as_mut().get_unchecked_mut() };
@@ -428,7 +526,7 @@ impl<J: DirectJob> DirectIo<J> {
         // SAFETY: `kiocb` is ours to initialise, in the pinned allocation.
         unsafe { init_kiocb(kiocb, &file, request, Some(Self::complete)) };
         io.write_started = request.write;
-        let (file, iter, write) = (file.as_ptr(), request.iter.as_ptr(), request.write);
+        let (file, write) = (file.as_ptr(), request.write);
         // From here the filesystem may own the allocation: give up the box.
         // SAFETY: Rebuilt below or by `complete` from the same pointer; the
         // allocation is never moved.

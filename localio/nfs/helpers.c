@@ -103,6 +103,20 @@ u64 localio_rs_sum_percpu_u64(const u64 __percpu *cells, size_t i)
 	return sum;
 }
 
+struct page *localio_rs_alloc_pages(unsigned int order)
+{
+	gfp_t gfp = GFP_KERNEL;
+
+	if (order)
+		gfp |= __GFP_NORETRY | __GFP_NOWARN;
+	return alloc_pages(gfp, order);
+}
+
+struct page *localio_rs_nth_page(struct page *page, size_t n)
+{
+	return nth_page(page, n);
+}
+
 void localio_rs_memcpy_page(struct page *dst, size_t dst_off,
 			    struct page *src, size_t src_off, size_t len)
 {

@@ -29,6 +29,8 @@ void localio_rs_rcu_read_unlock(void);
 u64 __percpu *localio_rs_alloc_percpu_u64(size_t n);
 void localio_rs_this_cpu_add_u64(u64 __percpu *cells, size_t i, u64 n);
 u64 localio_rs_sum_percpu_u64(const u64 __percpu *cells, size_t i);
+struct page *localio_rs_alloc_pages(unsigned int order);
+struct page *localio_rs_nth_page(struct page *page, size_t n);
 void localio_rs_memcpy_page(struct page *dst, size_t dst_off,
 			    struct page *src, size_t src_off, size_t len);
 

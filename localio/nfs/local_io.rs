@@ -32,6 +32,7 @@
 //! worker while holding what a blocked submitter waits for.
 
 use super::bindings as b;
+use super::bounce::Bounce;
 use super::cred::CredOverride;
 use super::file::LowerFile;
 use super::module_ref::ModuleRef;
@@ -43,7 +44,6 @@ use core::pin::Pin;
 use core::sync::atomic::{AtomicIsize, AtomicPtr, AtomicU8, AtomicUsize, Ordering};
 use kernel::{
     init::InPlaceWrite,
-    page::Page,
     prelude::*,
     str::CStr,
     types::Opaque,
@@ -209,28 +209,6 @@ fn page_vec(page: *mut b::page) -> b::bio_vec {
     }
 }
 
-/// Page-aligned pages of the provider's own that an I/O moves its data
-/// through when the request's own pages are not aligned in memory as
-/// direct I/O needs (`policy::plan`).
-struct Bounce(KVec<Page>);
-
-impl Bounce {
-    /// Pages for `bytes`, taken in the offering task's NOIO scope, so the
-    /// allocation never recurses into I/O.
-    fn new(bytes: u32) -> Result<Self> {
-        let count = (bytes as usize).div_ceil(kernel::page::PAGE_SIZE);
-        let mut pages = KVec::with_capacity(count, GFP_KERNEL)?;
-        for _ in 0..count {
-            pages.push(Page::alloc_page(GFP_KERNEL)?, GFP_KERNEL)?;
-        }
-        Ok(Self(pages))
-    }
-
-    fn page(&self, i: usize) -> *mut b::page {
-        self.0[i].as_ptr().cast()
-    }
-}
-
 /// Copies `len` bytes from `src_off` into the pages `src` to `dst_off`
 /// into the pages `dst`.
 ///
@@ -277,7 +255,7 @@ impl<J: IoJob> IoSlot<J> {
             0 => None,
             bytes => Some(Bounce::new(bytes)?),
         };
-        let vecs = bounce.as_ref().map_or(nr_pages, |b| b.0.len());
+        let vecs = bounce.as_ref().map_or(nr_pages, Bounce::len);
         let heap = if vecs > INLINE_BVECS {
             Some(KVec::with_capacity(vecs, GFP_KERNEL)?)
         } else {
@@ -427,7 +405,7 @@ impl<J: IoJob> LocalIo<J> {
         let request = self.job.pages();
         let request = request.as_slice();
         let (available, page_at): (usize, &dyn Fn(usize) -> *mut b::page) = match &self.bounce {
-            Some((bounce, _)) => (bounce.0.len(), &|i| bounce.page(i)),
+            Some((bounce, _)) => (bounce.len(), &|i| bounce.page(i)),
             None => (request.len(), &|i| request[i]),
         };
         let covered = match &mut self.heap_bvecs {

@@ -8,6 +8,7 @@
 //! `../../workqueue/`), so the logic in `client.rs`, `clients.rs` and `policy.rs` is safe Rust.
 
 pub(crate) mod bindings;
+pub(crate) mod bounce;
 pub(crate) mod cred;
 pub(crate) mod debugfs;
 pub(crate) mod direct;

@@ -1093,4 +1093,46 @@ mod tests {
         unique.dedup();
         assert_eq!(names.len(), unique.len());
     }
+
+    #[test]
+    fn bounce_chunks_cover_exactly_with_few_allocations() {
+        for pages in 1..=300usize {
+            let (mut left, mut chunks) = (pages, 0);
+            while left > 0 {
+                let order = bounce_chunk_order(left, 4);
+                assert!(order <= 4 && (1usize << order) <= left, "{pages}: {order}");
+                left -= 1 << order;
+                chunks += 1;
+            }
+            // Whole 16-page chunks, then at most one of each smaller size.
+            assert!(chunks <= pages.div_ceil(16) + 4, "{pages}: {chunks} chunks");
+        }
+        assert_eq!(bounce_chunk_order(256, 4), 4);
+        assert_eq!(bounce_chunk_order(0, 4), 0);
+    }
+
+    #[test]
+    fn direct_requests_bounce_only_where_their_own_task_copies() {
+        let memory = Err(DirectDecline::Memory);
+        // Aligned: straight from the application's buffer.
+        assert_eq!(direct_route(Ok(()), 4096, true, false), Ok(false));
+        // Memory off: a write is copied in by its writer, a synchronous
+        // read copied out by its reader.
+        assert_eq!(direct_route(memory, 1 << 20, true, true), Ok(true));
+        assert_eq!(direct_route(memory, 1 << 20, false, false), Ok(true));
+        // An asynchronous read completes elsewhere: the pageio path.
+        assert_eq!(
+            direct_route(memory, 4096, true, false),
+            memory.map(|()| false)
+        );
+        // Bounded as the pageio path's bounce buffer is.
+        assert_eq!(
+            direct_route(memory, (1 << 20) + 4096, false, true),
+            memory.map(|()| false)
+        );
+        // Anything else is not the memory's fault: no bounce helps.
+        for reason in [DirectDecline::Misaligned, DirectDecline::NoDirectIo] {
+            assert_eq!(direct_route(Err(reason), 4096, false, true), Err(reason));
+        }
+    }
 }

@@ -138,6 +138,10 @@ odd_run() {
 bench_run() {
 	local mode=$1 name=$2 round=$3 args io0
 	args=$(workload_args "$name")
+	# xfs-sync is the durable reference of fio rows that write, only.
+	if [ "$mode" = xfs-sync ]; then
+		case "$args" in *--rw=*write*|*--rw=randrw*) args+=" --sync=sync";; *) return;; esac
+	fi
 	bench_select_mode "$mode"
 	drop_caches
 	case "$args" in

@@ -10,6 +10,7 @@ modules_load
 . "$TOP/tests/vm/authority.sh"
 AUTH_DIR=$AUTH_EXPORT AUTH_DIR_OPTS=$AUTH_OPTS AUTH_MNT_PREFIX=auth-
 
+t30_direct0=$(direct_taken)
 for v in 3 4.2; do
 	n=${v/./}
 	for mode in off c on; do
@@ -22,6 +23,10 @@ for v in 3 4.2; do
 	AUTH_CLIENT=${v%%.*}
 	authority_matrix "v$v" "$v"
 done
+# The scenarios' requests are 1 MiB O_DIRECT from page-aligned memory:
+# what the direct path takes whole, so its answers are the ones above.
+check "the scenarios' O_DIRECT requests went through the direct path" \
+	test "$(direct_taken)" -gt "$t30_direct0"
 auth_default
 AUTH_CLIENT=3
 

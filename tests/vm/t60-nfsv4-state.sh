@@ -122,7 +122,7 @@ t60_run() {
 	head -c 4M /dev/zero >"$f"
 	sync
 	nfs_mount "$v" t60 "localio=$mode" || { say "v$v localio=$mode: mount failed"; return; }
-	lw0=$(counter local_write) ds0=$(counter declined_stateid)
+	lw0=$(counter local_write) ds0=$(counter declined_stateid) dw0=$(counter direct_write)
 	python3 "$T60_PY" writer "$m/$base" 40 >"$out" 2>&1 &
 	wpid=$!
 	if ! t60_wait_for "$out" '^locked' 120; then
@@ -158,6 +158,7 @@ t60_run() {
 	say "v$v localio=$mode writes (s: result): $(awk '$1 == "w" {printf "%s:%s ", int($2), $3}' "$out")"
 	r_local=$(( $(counter local_write) - lw0 ))
 	r_stateid=$(( $(counter declined_stateid) - ds0 ))
+	r_direct=$(( $(counter direct_write) - dw0 ))
 	umount "$m"
 	r_data=$(od -An -tx1 -w1 -v "$f" | sort | uniq -c | awk '{printf "%s*%s ", $2, $1}')
 	rm -f "$f"
@@ -170,7 +171,7 @@ for v in 4.0 4.2; do
 		t60_run "$v" "$mode"
 		t60[$v.$mode.A]=$r_A t60[$v.$mode.B]=$r_B t60[$v.$mode.late]=$r_late
 		t60[$v.$mode.data]=$r_data t60[$v.$mode.local]=$r_local
-		t60[$v.$mode.stateid]=$r_stateid
+		t60[$v.$mode.stateid]=$r_stateid t60[$v.$mode.direct]=$r_direct
 	done
 	# What the RPC path does, which the rest compares against.
 	check "v$v RPC: while the client writes, its lease holds and the server's conflicting lock is refused" \
@@ -181,6 +182,8 @@ for v in 4.0 4.2; do
 		test "${t60[$v.off.late]}" = EIO
 	check "v$v localio=on: the writes were served locally" \
 		test "${t60[$v.on.local]}" -gt 0
+	check "v$v localio=on: its O_DIRECT writes went through the direct path" \
+		test "${t60[$v.on.direct]}" -gt 0
 	check "v$v localio=on: the server's conflicting lock is ${t60[$v.off.A]} while the client writes, as over RPC" \
 		test "${t60[$v.on.A]}" = "${t60[$v.off.A]}"
 	check "v$v localio=on: writes under the lost lock answer ${t60[$v.off.late]}, as over RPC" \

@@ -125,7 +125,7 @@ dur_run() {
 		say "v$v $mode: no dm-log-writes device"
 		dmsetup --noudevsync remove "$DUR_DEV" 2>/dev/null
 		losetup -d "$data" "$log"
-		dur_report=" (not run)" dur_lost_total=1000000000 dur_nfsd=0 dur_local=0 dur_buffered=0
+		dur_report=" (not run)" dur_lost_total=1000000000 dur_nfsd=0 dur_local=0 dur_buffered=0 dur_direct=0
 		return
 	}
 	chmod 1777 "$DUR_EXPORT"
@@ -133,8 +133,10 @@ dur_run() {
 	m=$MNT/dur-$mode${v/./}
 	nfs_mount "$v" "dur-$mode${v/./}" "$opts" "$DUR_EXPORT"
 	io0=$(nfsd_io) b0=$(counter local_write_bytes) p0=$(counter local_buffered_bytes)
+	d0=$(counter direct_write)
 	dur_workloads "$m" || say "v$v $mode: a workload failed"
 	dur_nfsd=$(( $(nfsd_io) - io0 )) dur_local=$(( $(counter local_write_bytes) - b0 ))
+	dur_direct=$(( $(counter direct_write) - d0 ))
 	dur_buffered=$(( $(counter local_buffered_bytes) - p0 ))
 	umount "$m"
 	exportfs -u "127.0.0.1:$DUR_EXPORT"
@@ -163,11 +165,14 @@ for v in 3 4.2; do
 		dur_run "$v" "$mode"
 		dur_result[$v.$mode]=$dur_lost_total
 		say "v$v $mode: bytes lost at each acknowledged step after a power cut:$dur_report" \
-			"(nfsd moved $dur_nfsd bytes, $dur_local written locally by us, $dur_buffered of them buffered; $dur_secs);" \
+			"(nfsd moved $dur_nfsd bytes, $dur_local written locally by us, $dur_buffered of them buffered," \
+			"$dur_direct O_DIRECT writes taken whole; $dur_secs);" \
 			"the unsynced control lost $dur_control of $mib"
 		[ "$dur_control" -gt 0 ] || dur_control_ok=no
 		[ "$mode" != on ] || check "v$v localio=on: the workloads were served locally, the odd sizes' pieces buffered" \
 			eval '[ "$dur_local" -ge $((4 * mib)) ] && [ "$dur_buffered" -gt 0 ]'
+		[ "$mode" != on ] || check "v$v localio=on: its O_DIRECT writes went through the direct path" \
+			test "$dur_direct" -gt 0
 	done
 	check "v$v localio=on: nothing acknowledged is lost in a power cut (fsync, O_DIRECT, O_DSYNC, COMMIT, odd sizes, appends)" \
 		test "${dur_result[$v.on]}" -eq 0

@@ -113,13 +113,19 @@ declare -A fd_got
 for spec in $FD_CASES; do
 	IFS=: read -r v kind fault <<<"$spec"
 	for mode in $FD_MODES; do
+		d0=$(direct_taken)
 		fd_scenario "$v" "$mode" "$kind" "$fault"
 		fd_got[$mode]=$fd_answer fd_got[$mode.disk]=$fd_on_disk
+		fd_got[$mode.direct]=$(( $(direct_taken) - d0 ))
 	done
 	say "v$v $kind I/O on a disk failing $fault: localio=off '${fd_got[off]}'," \
 		"localio=on '${fd_got[on]}'${fd_got[c]:+, built-in '${fd_got[c]}'}"
 	check "v$v $kind I/O, disk failing $fault: localio=on fails at the same call as over RPC" \
 		test "${fd_got[on]}" = "${fd_got[off]}"
+	# O_DIRECT (kinds direct and read): through the direct path.
+	[ "$kind" = buffered ] || [ "$kind" = dsync ] ||
+		check "v$v $kind I/O, disk failing $fault: localio=on's O_DIRECT went through the direct path" \
+			test "${fd_got[on.direct]}" -gt 0
 	if [ "$kind" != read ]; then
 		# Told it was written (every call ok): it must be on the disk.
 		told=no

@@ -5,6 +5,11 @@
 # measured. Sourced in the guest after lib.sh.
 #
 #   xfs         fio on the exported XFS filesystem itself (the limit)
+#   xfs-sync    as xfs with O_SYNC (fio --sync=sync), for the rows that
+#               write: an NFS O_DIRECT write is on stable storage when it
+#               completes (FILE_SYNC, or UNSTABLE then COMMIT) and plain
+#               XFS O_DIRECT is not; this is the exported filesystem with
+#               the same promise
 #   off         localio=off: loopback RPC to nfsd
 #   c           no option: built-in C LOCALIO, buffered on the server
 #   c-odirect   as c, with nfs.localio_O_DIRECT_semantics=Y
@@ -37,7 +42,7 @@ case "$BENCH_PNFS:$BENCH_NFS_VERS" in
 esac
 # For bench_table.py's header.
 export BENCH_NFS_VERS BENCH_PNFS
-BENCH_MODES=(xfs off c c-odirect on)
+BENCH_MODES=(xfs xfs-sync off c c-odirect on)
 [ -z "${BENCH_REF_ENGINE:-}" ] || BENCH_MODES+=(on-ref)
 ODIRECT_PARAM=/sys/module/nfs/parameters/localio_O_DIRECT_semantics
 
@@ -93,7 +98,7 @@ workload_args() {
 # `xfs`, the NFS mounts for the others.
 mode_dir() {
 	case "$1" in
-	xfs) echo "$BENCH_EXPORT";;
+	xfs|xfs-sync) echo "$BENCH_EXPORT";;
 	c|c-odirect) echo "$MNT/c";;
 	on-ref) echo "$MNT/on";;
 	*) echo "$MNT/$1";;

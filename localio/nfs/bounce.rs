@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Page-aligned memory of the provider's own for direct I/O whose own
+//! buffer is not aligned in memory as the exported filesystem's device
+//! takes it: the pageio path's READs and WRITEs (`local_io.rs`) and
+//! O_DIRECT requests served whole (`direct.rs`) move their data through
+//! it.
+
+use super::bindings as b;
+use crate::policy;
+use core::ptr::NonNull;
+use kernel::prelude::*;
+
+/// Page-aligned memory of the provider's own that an I/O moves its data
+/// through when the request's own pages are not aligned in memory as
+/// direct I/O needs (`policy::plan`). Taken in chunks of up to
+/// [`BOUNCE_CHUNK_ORDER`] (64 KiB, 16 allocations for a 1 MiB request
+/// where single pages took 256), each falling back to smaller ones when
+/// memory is fragmented.
+///
+/// # Invariants
+///
+/// Each of `chunks` is an allocation of `1 << order` pages, owned here;
+/// `pages` lists every page of them, in order.
+pub(crate) struct Bounce {
+    chunks: KVec<(NonNull<b::page>, u32)>,
+    pages: KVec<*mut b::page>,
+}
+
+/// The largest chunk of a bounce buffer: 16 pages.
+const BOUNCE_CHUNK_ORDER: u32 = 4;
+
+impl Bounce {
+    /// Pages for `bytes`, taken in the offering task's NOIO scope, so the
+    /// allocation never recurses into I/O.
+    pub(crate) fn new(bytes: u32) -> Result<Self> {
+        let count = (bytes as usize).div_ceil(kernel::page::PAGE_SIZE);
+        let mut this = Self {
+            chunks: KVec::with_capacity(count.div_ceil(1 << BOUNCE_CHUNK_ORDER), GFP_KERNEL)?,
+            pages: KVec::with_capacity(count, GFP_KERNEL)?,
+        };
+        while this.pages.len() < count {
+            let left = count - this.pages.len();
+            let mut order = policy::bounce_chunk_order(left, BOUNCE_CHUNK_ORDER);
+            let chunk = loop {
+                // SAFETY: Any order and flags may be asked for; a larger
+                // one fails quietly and quickly (`__GFP_NORETRY`).
+                let page = unsafe { b::localio_rs_alloc_pages(order) };
+                match NonNull::new(page) {
+                    Some(page) => break page,
+                    None if order > 0 => order -= 1,
+                    None => return Err(ENOMEM),
+                }
+            };
+            // INVARIANT: Owned from here; freed by `drop` with its order.
+            this.chunks.push((chunk, order), GFP_KERNEL)?;
+            for i in 0..1usize << order {
+                // SAFETY: `i` is within the chunk just allocated.
+                let page = unsafe { b::localio_rs_nth_page(chunk.as_ptr(), i) };
+                this.pages.push(page, GFP_KERNEL)?;
+            }
+        }
+        Ok(this)
+    }
+
+    /// How many pages it has.
+    pub(crate) fn len(&self) -> usize {
+        self.pages.len()
+    }
+
+    pub(crate) fn page(&self, i: usize) -> *mut b::page {
+        self.pages[i]
+    }
+}
+
+// SAFETY: The pages are owned by the buffer and used by whichever task
+// runs its I/O, one at a time.
+unsafe impl Send for Bounce {}
+
+impl Drop for Bounce {
+    fn drop(&mut self) {
+        for &(chunk, order) in self.chunks.iter() {
+            // SAFETY: Allocated with this order by `new` and owned here
+            // (type invariant); the I/O that used it is over.
+            unsafe { b::__free_pages(chunk.as_ptr(), order) };
+        }
+    }
+}
+
+impl Bounce {
+    /// A `bio_vec` per page, over the first `bytes`.
+    pub(crate) fn bvecs(&self, bytes: usize) -> Result<KVec<b::bio_vec>> {
+        let count = bytes.div_ceil(kernel::page::PAGE_SIZE).min(self.len());
+        let mut vecs = KVec::with_capacity(count, GFP_KERNEL)?;
+        for i in 0..count {
+            vecs.push(
+                b::bio_vec {
+                    bv_page: self.page(i),
+                    bv_len: kernel::page::PAGE_SIZE as u32,
+                    bv_offset: 0,
+                },
+                GFP_KERNEL,
+            )?;
+        }
+        Ok(vecs)
+    }
+
+    /// Copies the next `bytes` of `iter` into the buffer, from its start;
+    /// returns how many it copied (fewer on a fault).
+    ///
+    /// # Safety
+    ///
+    /// `iter` must be a valid source iterator whose memory the current
+    /// task may read; the buffer not in use by any I/O.
+    pub(crate) unsafe fn fill_from(&self, iter: *mut b::iov_iter, bytes: usize) -> usize {
+        // SAFETY: Our contract; each step stays within one page of ours.
+        unsafe {
+            self.each_page(bytes, |page, len| {
+                b::copy_page_from_iter(page, 0, len, iter)
+            })
+        }
+    }
+
+    /// Copies the buffer's first `bytes` to the next `bytes` of `iter`;
+    /// returns how many it copied (fewer on a fault).
+    ///
+    /// # Safety
+    ///
+    /// `iter` must be a valid destination iterator whose memory the
+    /// current task may write; the buffer not in use by any I/O.
+    pub(crate) unsafe fn copy_to(&self, iter: *mut b::iov_iter, bytes: usize) -> usize {
+        // SAFETY: Our contract; each step stays within one page of ours.
+        unsafe { self.each_page(bytes, |page, len| b::copy_page_to_iter(page, 0, len, iter)) }
+    }
+
+    /// Runs `copy(page, len)` over the first `bytes`, a page at a time,
+    /// until one copies less than asked; returns the total copied.
+    ///
+    /// # Safety
+    ///
+    /// `copy` must copy at most `len` bytes within the page it is given.
+    unsafe fn each_page(&self, bytes: usize, copy: impl Fn(*mut b::page, usize) -> usize) -> usize {
+        let mut done = 0;
+        for i in 0..self.len() {
+            let len = (bytes - done).min(kernel::page::PAGE_SIZE);
+            if len == 0 {
+                break;
+            }
+            let copied = copy(self.page(i), len);
+            done += copied;
+            if copied != len {
+                break;
+            }
+        }
+        done
+    }
+}
