@@ -175,6 +175,15 @@ impl IoJob for Job {
         );
     }
 
+    fn write_as_nfsd(&self, result: isize) -> bool {
+        policy::write_as_nfsd(result as i64)
+    }
+
+    fn buffered(&self, bytes: isize) {
+        let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
+        self.client.count(|c| c.buffer(bytes));
+    }
+
     fn done(io: Pin<KBox<LocalIo<Self>>>, result: isize, inline: bool) {
         let result = result as i64;
         let kind = io.job().kind();
@@ -269,6 +278,15 @@ impl DirectJob for Whole {
             self.file.nfsd().write_failed(lower_errno(result));
         }
         policy::client_errno(result) as isize
+    }
+
+    fn write_as_nfsd(&self, result: isize) -> bool {
+        policy::write_as_nfsd(result as i64)
+    }
+
+    fn buffered(&self, bytes: isize) {
+        let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
+        self.client.count(|c| c.buffer(bytes));
     }
 }
 

@@ -259,6 +259,18 @@ pub fn direct_route(
     }
 }
 
+/// Whether a direct write the exported filesystem refused with `result`
+/// is to be written as nfsd writes it instead: through the page cache,
+/// synced. Direct I/O reserves more than the data it writes (XFS: the
+/// extent tree blocks an allocation may need, charged to the quota and
+/// the free space up front), where nfsd's buffered write reserves the
+/// data alone; close to a quota or a full filesystem the direct write is
+/// refused a write nfsd would take. Asked again the way nfsd asks, the
+/// filesystem answers as it answers nfsd.
+pub fn write_as_nfsd(result: i64) -> bool {
+    result == -i64::from(errno::EDQUOT) || result == -i64::from(errno::ENOSPC)
+}
+
 /// Direct I/O alignment of the opened lower file (`STATX_DIOALIGN`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DioAlignment {

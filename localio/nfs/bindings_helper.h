@@ -25,4 +25,5 @@ const unsigned int LOCALIO_RS_FMODE_WRITE = (__force unsigned int)FMODE_WRITE;
 const int LOCALIO_RS_IOCB_DSYNC = IOCB_DSYNC;
 const int LOCALIO_RS_IOCB_SYNC = IOCB_SYNC;
 const int LOCALIO_RS_IOCB_APPEND = IOCB_APPEND;
+const int LOCALIO_RS_RWF_SYNC = (__force int)RWF_SYNC;
 const unsigned long LOCALIO_RS_THREAD_SIZE = THREAD_SIZE;

@@ -303,6 +303,14 @@ pub(crate) trait DirectJob: Send + Sized + 'static {
     /// filesystem's negative errno), `inline`: within its submission.
     /// Returns what the application is to see. Task context.
     fn done(&self, result: isize, inline: bool) -> isize;
+
+    /// Whether a direct write refused with `result` is to be written as
+    /// nfsd writes it instead: through the page cache, synced.
+    fn write_as_nfsd(&self, result: isize) -> bool;
+
+    /// `bytes` of the write were written through the exported file's page
+    /// cache instead ([`Self::write_as_nfsd`]).
+    fn buffered(&self, bytes: isize);
 }
 
 /// The memory a taken request's I/O needs, reserved before it is taken,
@@ -493,12 +501,17 @@ impl<J: DirectJob> DirectIo<J> {
         let file = job.file();
         // SAFETY: Ours to initialise, on the stack until this returns.
         unsafe { init_kiocb(kiocb, &file, &request, None) };
+        // SAFETY: A bitwise copy of a valid iterator, to start again from.
+        let mut saved = unsafe { core::ptr::read(iter) };
         // SAFETY: `kiocb` is set up for `file`, which the job keeps open;
         // the iterator is valid for the call (`run`).
         let mut result = unsafe { submit_raw(kiocb, iter, &file, request.write) };
         if request.write {
             // SAFETY: Started by `submit_raw` for this write, balanced here.
             unsafe { b::localio_rs_kiocb_end_write(kiocb) };
+            // SAFETY: `saved` is the iterator before the write, whose
+            // memory is this task's; the job keeps the file open.
+            result = unsafe { Self::refused_as_nfsd(&job, &file, result, &mut saved, request.pos) };
         }
         if let (Some(bounce), false, Ok(got)) = (bounce, request.write, usize::try_from(result)) {
             // SAFETY: The read is over; the application's iterator is for
@@ -510,6 +523,38 @@ impl<J: DirectJob> DirectIo<J> {
             };
         }
         Self::end_now(request, &job, result)
+    }
+
+    /// A direct write the exported filesystem refused with `result` where
+    /// the job says nfsd's own write could succeed
+    /// ([`DirectJob::write_as_nfsd`]) is written as nfsd writes a
+    /// FILE_SYNC WRITE, through the page cache and synced, from `saved`;
+    /// else `result` stands.
+    ///
+    /// # Safety
+    ///
+    /// `saved` must be a copy of the write's source iterator taken before
+    /// it was submitted, its memory the current task's; `file` open.
+    unsafe fn refused_as_nfsd(
+        job: &J,
+        file: &LowerFile<'_>,
+        result: isize,
+        saved: &mut b::iov_iter,
+        pos: u64,
+    ) -> isize {
+        if !job.write_as_nfsd(result) {
+            return result;
+        }
+        let mut at = i64::try_from(pos).unwrap_or(i64::MAX);
+        // SAFETY: Our contract; task context.
+        let written = unsafe {
+            let _cred = CredOverride::new(file.opener_cred());
+            b::vfs_iter_write(file.as_ptr(), saved, &mut at, b::LOCALIO_RS_RWF_SYNC)
+        };
+        if written > 0 {
+            job.buffered(written);
+        }
+        written
     }
 
     /// Submits an asynchronous request's I/O; see [`Self::run`].
@@ -527,6 +572,8 @@ impl<J: DirectJob> DirectIo<J> {
         unsafe { init_kiocb(kiocb, &file, request, Some(Self::complete)) };
         io.write_started = request.write;
         let (file, write) = (file.as_ptr(), request.write);
+        // SAFETY: A bitwise copy of a valid iterator, to start again from.
+        let mut saved = unsafe { core::ptr::read(iter) };
         // From here the filesystem may own the allocation: give up the box.
         // SAFETY: Rebuilt below or by `complete` from the same pointer; the
         // allocation is never moved.
@@ -562,6 +609,14 @@ impl<J: DirectJob> DirectIo<J> {
         // SAFETY: Not moved out of.
         let io = unsafe { this.as_mut().get_unchecked_mut() };
         io.end_write();
+        let result = match write {
+            // SAFETY: `saved` is the iterator before the write, whose memory
+            // is this (the submitting) task's; the job keeps the file open.
+            true => unsafe {
+                Self::refused_as_nfsd(&io.job, &io.job.file(), result, &mut saved, request.pos)
+            },
+            false => result,
+        };
         let result = io.job.done(result, true);
         if let Some(end) = io.end.take() {
             let end = ManuallyDrop::new(end);

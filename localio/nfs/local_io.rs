@@ -67,6 +67,16 @@ pub(crate) trait IoJob: Send + Sized + 'static {
     /// Called just before the I/O goes to the filesystem, from a worker
     /// (`queued`) or the task that offered it (for tracing).
     fn submitting(&self, _queued: bool) {}
+
+    /// Whether a direct write refused with `result` is to be written as
+    /// nfsd writes it instead: through the page cache, synced.
+    fn write_as_nfsd(&self, _result: isize) -> bool {
+        false
+    }
+
+    /// `bytes` of a WRITE were written through the exported file's page
+    /// cache instead ([`Self::write_as_nfsd`]).
+    fn buffered(&self, _bytes: isize) {}
 }
 
 /// What a [`LocalIo`] does.
@@ -693,6 +703,14 @@ impl<J: IoJob> LocalIo<J> {
     fn finish(mut this: Pin<KBox<Self>>, result: isize, inline: bool) {
         let result = match this.op {
             Op::Write {
+                pos, dsync, sync, ..
+            } if this.job.write_as_nfsd(result) => {
+                // SAFETY: As below.
+                let io = unsafe { this.as_mut().get_unchecked_mut() };
+                io.end_write();
+                io.write_all_as_nfsd(pos, dsync && !sync, dsync)
+            }
+            Op::Write {
                 pos,
                 dsync,
                 sync,
@@ -711,6 +729,34 @@ impl<J: IoJob> LocalIo<J> {
             _ => result,
         };
         J::done(this, result, inline);
+    }
+
+    /// [`Self::finish`] for a WRITE whose direct I/O the exported
+    /// filesystem refused where nfsd's own write could succeed
+    /// ([`IoJob::write_as_nfsd`]): all of it written as nfsd writes it,
+    /// through the page cache, then synced (`datasync` or in full) when
+    /// `sync`; the bytes written, or the errno nfsd would have had.
+    fn write_all_as_nfsd(&self, pos: u64, datasync: bool, sync: bool) -> isize {
+        let _flags = TaskFlagsScope::io_worker();
+        let written = self.write_buffered(0, self.len, pos);
+        if written <= 0 {
+            return written;
+        }
+        self.job.buffered(written);
+        if sync {
+            let lower = self.job.file();
+            let end = pos + written as u64 - 1;
+            // SAFETY: The file is open (the job holds it) and its
+            // credentials live as long; task context.
+            let synced = unsafe {
+                let _cred = CredOverride::new(lower.opener_cred());
+                b::vfs_fsync_range(lower.as_ptr(), pos as i64, end as i64, datasync.into())
+            };
+            if synced < 0 {
+                return synced as isize;
+            }
+        }
+        written
     }
 
     /// [`Self::finish`] for a WRITE with `pieces`: its total, the head's

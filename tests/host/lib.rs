@@ -1135,4 +1135,13 @@ mod tests {
             assert_eq!(direct_route(Err(reason), 4096, false, true), Err(reason));
         }
     }
+
+    #[test]
+    fn only_space_and_quota_refusals_are_asked_again_as_nfsd_asks() {
+        assert!(write_as_nfsd(-(EDQUOT as i64)));
+        assert!(write_as_nfsd(-(ENOSPC as i64)));
+        for other in [0, 4096, -(EIO as i64), -(EFBIG as i64), -(EROFS as i64)] {
+            assert!(!write_as_nfsd(other), "{other}");
+        }
+    }
 }

@@ -9,7 +9,7 @@
 #
 # In DIR (a fresh directory on the mount) it runs, each on a file of its
 # own: reads at, across and past the end of a 10000-byte file; an
-# O_APPEND O_DIRECT write; preadv2 with RWF_NOWAIT and with RWF_HIPRI;
+# O_DIRECT write with RWF_APPEND; preadv2 with RWF_NOWAIT and with RWF_HIPRI;
 # and a buffered reader's view of bytes written O_DIRECT over what it had
 # read (nfs.ko invalidates its page cache after a direct write). Prints
 # "name=result" pairs, a result being a byte count, a checksum or an
@@ -55,11 +55,17 @@ def append(d, out):
     path = os.path.join(d, "append")
     with open(path, "wb") as f:
         f.write(b"\x11" * 8192)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_DIRECT)
+    # NFS refuses O_APPEND with O_DIRECT at open; RWF_APPEND is per call.
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_DIRECT))
+        out.append("append_open=ok")
+    except OSError as e:
+        out.append(f"append_open={name(e)}")
+    fd = os.open(path, os.O_WRONLY | os.O_DIRECT)
     buf = aligned(BLOCK)
     buf.write(b"\x22" * BLOCK)
     try:
-        done = os.write(fd, buf)
+        done = os.pwritev(fd, [buf], 0, os.RWF_APPEND)
         out.append(f"append={done}")
     except OSError as e:
         out.append(f"append={name(e)}")

@@ -9,7 +9,7 @@
 export_for t20 nvme512
 
 SIZE_MB=$(( ${SOAK:-0} != 0 ? 256 : 16 ))
-ODD_MB=$(( ${SOAK:-0} != 0 ? 32 : 2 ))   # 1000-byte RPCs are slow under TCG
+ODD_MB=$(( ${SOAK:-0} != 0 ? 32 : 1 ))   # 1000-byte RPCs are slow under TCG
 head -c ${SIZE_MB}M /dev/urandom >"$WORK/ref"
 ref=$(sum "$WORK/ref")
 head -c ${ODD_MB}M "$WORK/ref" >"$WORK/ref_odd"

@@ -3,7 +3,7 @@
 # An application's O_DIRECT served whole (patch 0017): handed to the
 # exported file before nfs.ko builds any request, and what the
 # application sees of it the same as over RPC: attributes on this and a
-# second mount, a buffered reader's view, reads at end of file, O_APPEND,
+# second mount, a buffered reader's view, reads at end of file, RWF_APPEND,
 # RWF_NOWAIT and RWF_HIPRI, EDQUOT; aio and io_uring completions from the
 # NVMe disk's interrupts; what the path leaves to the pageio path, and why.
 # Sourced by tests/vm/guest.sh after t20.
@@ -59,7 +59,7 @@ for v in 3 4.2; do
 	check "v$v overwriting O_DIRECT write: mtime and ctime as the server has them, here and on a v$other mount" \
 		attrs_as_server attr 1
 
-	# Reads at the end of the file, O_APPEND, RWF_NOWAIT/RWF_HIPRI, and a
+	# Reads at the end of the file, RWF_APPEND, RWF_NOWAIT/RWF_HIPRI, and a
 	# buffered reader of a file written O_DIRECT: the same as over RPC.
 	mkdir -p "$on/sem" "$off/sem"
 	d0=$(direct_taken)
@@ -67,7 +67,7 @@ for v in 3 4.2; do
 	sem_off=$(python3 "$TOP/tests/vm/directsem.py" "$off/sem" 2>&1)
 	say "v$v localio=on:  $sem_on"
 	say "v$v localio=off: $sem_off"
-	check "v$v EOF reads, O_APPEND, RWF_NOWAIT, RWF_HIPRI, a buffered reader: as over RPC" \
+	check "v$v EOF reads, RWF_APPEND, RWF_NOWAIT, RWF_HIPRI, a buffered reader: as over RPC" \
 		eval '[ "$sem_on" = "$sem_off" ] && [[ "$sem_on" == *coherent=yes* ]]'
 	check "v$v ... and served by the direct path" test "$(direct_taken)" -gt "$d0"
 
@@ -120,7 +120,7 @@ nfs_umount_all
 # A user with a 1 MiB block quota writes 1 MiB O_DIRECT records until
 # refused: the same call fails, with the same errno, on both paths.
 quota_img=$WORK/t22-quota.img
-truncate -s 64M "$quota_img"
+truncate -s 320M "$quota_img"    # the smallest XFS mkfs.xfs makes
 mkfs.xfs -f -q "$quota_img"
 QUOTA_EXPORT=$EXPORT_ROOT/quota
 mkdir -p "$QUOTA_EXPORT"
@@ -128,15 +128,17 @@ if mount -o loop,uquota "$quota_img" "$QUOTA_EXPORT"; then
 	chmod 1777 "$QUOTA_EXPORT"
 	xfs_quota -x -c 'limit -u bhard=1m nobody' "$QUOTA_EXPORT"
 	exportfs -o rw,fsid=9,no_subtree_check,insecure "127.0.0.1:$QUOTA_EXPORT"
-	quota_run() {    # MODE
+	quota_run() {    # MODE direct|buffered
 		nfs_mount 3 "q-$1" "localio=$1" "$QUOTA_EXPORT"
-		setpriv --reuid=65534 --regid=65534 --clear-groups python3 - "$MNT/q-$1/f-$1" <<-'PY'
+		setpriv --reuid=65534 --regid=65534 --clear-groups python3 - "$MNT/q-$1/f-$1" "$2" <<-'PY'
 		import errno, mmap, os, sys
-		fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_DIRECT, 0o644)
+		direct = os.O_DIRECT if sys.argv[2] == "direct" else 0
+		fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | direct, 0o644)
 		buf = mmap.mmap(-1, 1 << 20)
 		for i in range(4):
 		    try:
 		        os.pwrite(fd, buf, i << 20)
+		        os.fsync(fd)
 		    except OSError as e:
 		        print(f"record {i}: {errno.errorcode[e.errno]}")
 		        break
@@ -144,12 +146,16 @@ if mount -o loop,uquota "$quota_img" "$QUOTA_EXPORT"; then
 		    print("no error")
 		PY
 		umount "$MNT/q-$1"
+		rm -f "$QUOTA_EXPORT/f-$1"    # its blocks back to the quota
 	}
-	w0=$(counter direct_write)
-	q_off=$(quota_run off) q_on=$(quota_run on)
-	say "EDQUOT: localio=off: $q_off; localio=on: $q_on ($(( $(counter direct_write) - w0 )) taken whole)"
-	check "EDQUOT: an O_DIRECT writer over its quota fails at the same call, with the same errno, as over RPC" \
-		eval '[ "$q_on" = "$q_off" ] && [[ "$q_on" == *EDQUOT* ]]'
+	for kind in direct buffered; do
+		w0=$(counter direct_write) p0=$(counter local_buffered_bytes)
+		q_off=$(quota_run off $kind) q_on=$(quota_run on $kind)
+		say "EDQUOT, $kind: localio=off: $q_off; localio=on: $q_on ($(( $(counter direct_write) - w0 ))" \
+			"taken whole, $(( $(counter local_buffered_bytes) - p0 )) bytes written as nfsd writes)"
+		check "EDQUOT: a $kind writer over its quota fails at the same call, with the same errno, as over RPC" \
+			eval '[ "$q_on" = "$q_off" ] && [[ "$q_on" == *EDQUOT* ]]'
+	done
 	exportfs -u "127.0.0.1:$QUOTA_EXPORT"
 	umount "$QUOTA_EXPORT"
 else

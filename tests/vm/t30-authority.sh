@@ -21,7 +21,13 @@ for v in 3 4.2; do
 		esac
 	done
 	AUTH_CLIENT=${v%%.*}
-	authority_matrix "v$v" "$v"
+	# NFSv4.2 runs the scenarios whose answer involves its state or
+	# squashing; all of them under SOAK=1 (the suite's time budget).
+	if [ "$v" = 3 ] || [ "${SOAK:-0}" != 0 ]; then
+		authority_matrix "v$v" "$v"
+	else
+		authority_matrix "v$v" "$v" unexport root_squash chmod acl-swap unlink
+	fi
 done
 # The scenarios' requests are 1 MiB O_DIRECT from page-aligned memory:
 # what the direct path takes whole, so its answers are the ones above.
