@@ -26,7 +26,8 @@
 use super::bindings as b;
 use super::bounce::Bounce;
 use super::cred::CredOverride;
-use super::file::LowerFile;
+use super::file::{end_write_once, LowerFile};
+use super::handoff::Handoff;
 use super::local_io::{enqueue_io, InFlight};
 use super::request::{
     file_key, Accepted, Declined, FileKey, Invariant, Nfs4State, NfsClient, Opener,
@@ -36,7 +37,6 @@ use core::marker::PhantomData;
 use core::mem::{ManuallyDrop, MaybeUninit};
 use core::pin::Pin;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicIsize, AtomicU8, Ordering};
 use kernel::{
     init::InPlaceWrite,
     prelude::*,
@@ -382,22 +382,14 @@ impl<J: DirectJob> DirectSlot<J> {
     }
 }
 
-/// Not yet handed to the filesystem, or inside its `->read_iter` /
-/// `->write_iter`: a `ki_complete` now leaves the I/O to the submitter.
-const SUBMITTING: u8 = 1;
-/// The call returned `-EIOCBQUEUED` first: `ki_complete` owns the I/O.
-const SUBMITTED: u8 = 2;
-/// `ki_complete` ran; `result` holds its result.
-const COMPLETED: u8 = 3;
-
 /// The lower I/O of a taken O_DIRECT request.
 ///
 /// # Invariants
 ///
 /// For an asynchronous request: from the call of `->read_iter` /
 /// `->write_iter` the filesystem owns the allocation until `ki_complete`,
-/// which gives it back to the submitter if the state is still
-/// `SUBMITTING`, or else owns it itself. `write_started` says whether
+/// which gives it back to the submitter if its handoff still says
+/// submitting, or else owns it itself. `write_started` says whether
 /// `kiocb_start_write` was called and not yet balanced.
 #[pin_data(PinnedDrop)]
 pub(crate) struct DirectIo<J: DirectJob> {
@@ -405,8 +397,7 @@ pub(crate) struct DirectIo<J: DirectJob> {
     work: Work<DirectIo<J>>,
     #[pin]
     kiocb: Opaque<b::kiocb>,
-    state: AtomicU8,
-    result: AtomicIsize,
+    handoff: Handoff,
     write_started: bool,
     end: Option<AsyncEnd>,
     /// Kept until the I/O is over: its bio_vecs may be the bio's own.
@@ -456,8 +447,7 @@ impl<J: DirectJob> DirectIo<J> {
         let init = pin_init!(DirectIo {
             work <- new_work!("localio_rs::DirectIo"),
             kiocb: Opaque::uninit(),
-            state: AtomicU8::new(SUBMITTING),
-            result: AtomicIsize::new(0),
+            handoff: Handoff::new(),
             write_started: false,
             end: Some(end),
             _bounce: bounce,
@@ -571,6 +561,7 @@ impl<J: DirectJob> DirectIo<J> {
         // SAFETY: `kiocb` is ours to initialise, in the pinned allocation.
         unsafe { init_kiocb(kiocb, &file, request, Some(Self::complete)) };
         io.write_started = request.write;
+        io.handoff.submitting();
         let (file, write) = (file.as_ptr(), request.write);
         // SAFETY: A bitwise copy of a valid iterator, to start again from.
         let mut saved = unsafe { core::ptr::read(iter) };
@@ -588,16 +579,12 @@ impl<J: DirectJob> DirectIo<J> {
             }
         };
         let result = if result == -(b::EIOCBQUEUED as isize) {
-            // SAFETY: Nothing frees `raw` while it is `SUBMITTING` (type
-            // invariant); only its atomics are touched.
-            let (state, completed) = unsafe { (&(*raw).state, &(*raw).result) };
-            if state
-                .compare_exchange(SUBMITTING, SUBMITTED, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
-                return result;
+            // SAFETY: Nothing frees `raw` while it is submitting (type
+            // invariant); only its handoff is touched.
+            match unsafe { (*raw).handoff.submitted() } {
+                Ok(()) => return result,
+                Err(completed) => completed,
             }
-            completed.load(Ordering::Relaxed)
         } else {
             result
         };
@@ -646,15 +633,12 @@ impl<J: DirectJob> DirectIo<J> {
     /// `this` must be a live `DirectIo` whose `write_started` and `kiocb`
     /// nobody else uses during the call.
     unsafe fn end_write_raw(this: *mut Self) {
-        // SAFETY: Live, and these fields are ours (our contract).
+        // SAFETY: Live, and these fields are ours (our contract);
+        // `write_started` is set only while the kiocb holds the protection
+        // (type invariant).
         unsafe {
             let started = core::ptr::addr_of_mut!((*this).write_started);
-            if *started {
-                *started = false;
-                // SAFETY: Started by `submit_raw` on this kiocb, balanced
-                // once (type invariant).
-                b::localio_rs_kiocb_end_write((*this).kiocb.get());
-            }
+            end_write_once(started, (*this).kiocb.get());
         }
     }
 
@@ -683,19 +667,13 @@ impl<J: DirectJob> DirectIo<J> {
         // Freeze protection ends where the filesystem completes, as aio
         // ends it (see `LocalIo::complete`).
         // SAFETY: Live until given back below; the submitter touches only
-        // `state` from here on.
+        // the handoff from here on.
         unsafe { Self::end_write_raw(raw) };
-        // SAFETY: As above; `result` and `state` are atomics.
-        let (result_slot, state) = unsafe { (&(*raw).result, &(*raw).state) };
-        result_slot.store(result, Ordering::Relaxed);
-        if state
-            .compare_exchange(SUBMITTING, COMPLETED, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-        {
+        // SAFETY: As above; the handoff is shared with the submitter.
+        if !unsafe { (*raw).handoff.completed(result) } {
             return;
         }
-        state.store(COMPLETED, Ordering::Relaxed);
-        // SAFETY: `SUBMITTED`: the submission returned and left the I/O to
+        // SAFETY: The submission returned and left the I/O to
         // us; `raw` came from `into_raw` in `submit`.
         let this = unsafe { Pin::new_unchecked(KBox::from_raw(raw)) };
         // SAFETY: Only reads the preempt count and the interrupt flag.
@@ -714,7 +692,8 @@ impl<J: DirectJob> WorkItem for DirectIo<J> {
     type Pointer = Pin<KBox<DirectIo<J>>>;
 
     fn run(this: Pin<KBox<Self>>) {
-        let result = this.result.load(Ordering::Relaxed);
+        // Queued only once completed.
+        let result = this.handoff.result().unwrap_or(-(b::EIO as isize));
         Self::finish(this, result);
     }
 }

@@ -66,3 +66,23 @@ impl LowerFile<'_> {
         u64::try_from(size).unwrap_or(0)
     }
 }
+
+/// Ends a write's freeze protection on the exported filesystem
+/// (`kiocb_end_write()`) if `started` says it is held, and clears it: the
+/// one balance of a `kiocb_start_write()`, whichever of the I/O's
+/// completion, submitter or drop gets there first.
+///
+/// # Safety
+///
+/// `started` and `kiocb` must be fields of a live I/O that nobody else
+/// uses during the call; `*started` true only while `kiocb` (initialised)
+/// holds the protection.
+pub(super) unsafe fn end_write_once(started: *mut bool, kiocb: *mut b::kiocb) {
+    // SAFETY: Our contract.
+    unsafe {
+        if *started {
+            *started = false;
+            b::localio_rs_kiocb_end_write(kiocb);
+        }
+    }
+}

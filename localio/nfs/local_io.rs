@@ -34,14 +34,15 @@
 use super::bindings as b;
 use super::bounce::Bounce;
 use super::cred::CredOverride;
-use super::file::LowerFile;
+use super::file::{end_write_once, LowerFile};
+use super::handoff::Handoff;
 use super::module_ref::ModuleRef;
 use super::request::Pages;
 use crate::policy::{self, Pieces};
 use crate::workqueue::{IoQueue, TaskFlagsScope};
 use core::mem::{ManuallyDrop, MaybeUninit};
 use core::pin::Pin;
-use core::sync::atomic::{AtomicIsize, AtomicPtr, AtomicU8, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use kernel::{
     init::InPlaceWrite,
     prelude::*,
@@ -306,8 +307,7 @@ impl<J: IoJob> IoSlot<J> {
             len,
             pgbase: io_base,
             op,
-            state: AtomicU8::new(QUEUED),
-            result: AtomicIsize::new(0),
+            handoff: Handoff::new(),
             write_started: false,
             taken: false,
             job: ManuallyDrop::new(job),
@@ -326,17 +326,6 @@ impl<J: IoJob> IoSlot<J> {
     }
 }
 
-/// Not yet handed to the filesystem.
-const QUEUED: u8 = 0;
-/// Inside `->read_iter`/`->write_iter`: a `ki_complete` now leaves the
-/// I/O to the submitter, which finishes it when the call returns.
-const SUBMITTING: u8 = 1;
-/// The call returned `-EIOCBQUEUED` first: `ki_complete` owns what it
-/// gets back.
-const SUBMITTED: u8 = 2;
-/// `ki_complete` ran; `result` holds its result.
-const COMPLETED: u8 = 3;
-
 /// One I/O to the lower filesystem and the job it is for.
 ///
 /// # Invariants
@@ -344,12 +333,12 @@ const COMPLETED: u8 = 3;
 /// - the first `nr_pages` entries of `heap_bvecs` if it is `Some`, else
 ///   of `inline_bvecs`, are initialised and cover pages that `job` keeps
 ///   alive until the I/O has completed (the NFS request owns them).
-/// - `kiocb` is initialised while the state is `SUBMITTING` or later.
+/// - `kiocb` is initialised while its handoff says submitting or later.
 ///   From the call of `->read_iter`/`->write_iter` the filesystem owns the
 ///   whole allocation until `ki_complete`, which gives it back to the
-///   submitter if the state is still `SUBMITTING` (the call has not
-///   returned), or else owns it itself; nothing frees it while the state
-///   is `SUBMITTING`.
+///   submitter if its handoff still says submitting (the call has not
+///   returned), or else owns it itself; nothing frees it while it
+///   is submitting.
 /// - `write_started` says whether `kiocb_start_write` was called and not
 ///   yet balanced; `complete`, `finish` (before a tail piece), `into_job`
 ///   or `drop` balances it, once.
@@ -373,8 +362,7 @@ pub(crate) struct LocalIo<J: IoJob> {
     len: u32,
     pgbase: u32,
     op: Op,
-    state: AtomicU8,
-    result: AtomicIsize,
+    handoff: Handoff,
     write_started: bool,
     /// Whether `into_job` took `job`.
     taken: bool,
@@ -488,23 +476,20 @@ impl<J: IoJob> LocalIo<J> {
     }
 
     /// [`Self::end_write`] through a pointer, for `ki_complete`, which may
-    /// not borrow the whole I/O: the submitter may still be reading
-    /// `state`.
+    /// not borrow the whole I/O: the submitter may still be reading its
+    /// handoff.
     ///
     /// # Safety
     ///
     /// `this` must be a live `LocalIo` whose `write_started` and `kiocb`
     /// nobody else uses during the call.
     unsafe fn end_write_raw(this: *mut Self) {
-        // SAFETY: Live, and these fields are ours (our contract).
+        // SAFETY: Live, and these fields are ours (our contract);
+        // `write_started` is set only while `submit`'s kiocb holds the
+        // protection (type invariant).
         unsafe {
             let started = core::ptr::addr_of_mut!((*this).write_started);
-            if *started {
-                *started = false;
-                // SAFETY: Started by `submit` on this initialised kiocb, and
-                // balanced once (type invariant).
-                b::localio_rs_kiocb_end_write((*this).kiocb.get());
-            }
+            end_write_once(started, (*this).kiocb.get());
         }
     }
 
@@ -597,7 +582,7 @@ impl<J: IoJob> LocalIo<J> {
                 io.write_started = true;
             }
         }
-        io.state.store(SUBMITTING, Ordering::Relaxed);
+        io.handoff.submitting();
         // From here the filesystem may own the allocation: give up the box.
         // SAFETY: Rebuilt below or by `complete` from the same pointer; the
         // allocation is never moved.
@@ -618,18 +603,14 @@ impl<J: IoJob> LocalIo<J> {
             }
         };
         let result = if result == -(b::EIOCBQUEUED as isize) {
-            // SAFETY: Nothing frees `raw` while it is `SUBMITTING` (type
-            // invariant); only its atomics are touched.
-            let (state, completed) = unsafe { (&(*raw).state, &(*raw).result) };
-            if state
-                .compare_exchange(SUBMITTING, SUBMITTED, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
+            // SAFETY: Nothing frees `raw` while it is submitting (type
+            // invariant); only its handoff is touched.
+            match unsafe { (*raw).handoff.submitted() } {
                 // The filesystem's until `ki_complete`.
-                return;
+                Ok(()) => return,
+                // `ki_complete` ran within the call and left the I/O to us.
+                Err(completed) => completed,
             }
-            // `ki_complete` ran within the call and left the I/O to us.
-            completed.load(Ordering::Relaxed)
         } else {
             result
         };
@@ -743,20 +724,27 @@ impl<J: IoJob> LocalIo<J> {
             return written;
         }
         self.job.buffered(written);
-        if sync {
-            let lower = self.job.file();
-            let end = pos + written as u64 - 1;
-            // SAFETY: The file is open (the job holds it) and its
-            // credentials live as long; task context.
-            let synced = unsafe {
-                let _cred = CredOverride::new(lower.opener_cred());
-                b::vfs_fsync_range(lower.as_ptr(), pos as i64, end as i64, datasync.into())
-            };
-            if synced < 0 {
-                return synced as isize;
-            }
+        match sync {
+            true => self.sync_written(pos, written, datasync),
+            false => written,
         }
-        written
+    }
+
+    /// Syncs the `written` bytes at `pos` of the lower file (`datasync`:
+    /// their data only); `written`, or the sync's errno. Task context.
+    fn sync_written(&self, pos: u64, written: isize, datasync: bool) -> isize {
+        let lower = self.job.file();
+        let end = pos + written as u64 - 1;
+        // SAFETY: The file is open (the job holds it) and its credentials
+        // live as long; task context.
+        let synced = unsafe {
+            let _cred = CredOverride::new(lower.opener_cred());
+            b::vfs_fsync_range(lower.as_ptr(), pos as i64, end as i64, datasync.into())
+        };
+        match synced {
+            0.. => written,
+            errno => errno as isize,
+        }
     }
 
     /// [`Self::finish`] for a WRITE with `pieces`: its total, the head's
@@ -787,20 +775,10 @@ impl<J: IoJob> LocalIo<J> {
             }
             total += written;
         }
-        if sync && total > 0 {
-            let lower = self.job.file();
-            let end = pos + total as u64 - 1;
-            // SAFETY: The file is open (the job holds it) and its
-            // credentials live as long; task context (a worker).
-            let synced = unsafe {
-                let _cred = CredOverride::new(lower.opener_cred());
-                b::vfs_fsync_range(lower.as_ptr(), pos as i64, end as i64, datasync.into())
-            };
-            if synced < 0 {
-                return synced as isize;
-            }
+        match sync && total > 0 {
+            true => self.sync_written(pos, total, datasync),
+            false => total,
         }
-        total
     }
 
     /// `ki_complete`: any context, interrupts included.
@@ -819,21 +797,15 @@ impl<J: IoJob> LocalIo<J> {
         // waits for it, and that worker may be queued behind submitters
         // that the freeze blocks, every active slot of the queue taken.
         // SAFETY: Live until given back below; the submitter touches only
-        // `state` from here on.
+        // the handoff from here on.
         unsafe { Self::end_write_raw(raw) };
-        // SAFETY: As above; `result` and `state` are atomics.
-        let (result_slot, state) = unsafe { (&(*raw).result, &(*raw).state) };
-        result_slot.store(result, Ordering::Relaxed);
-        if state
-            .compare_exchange(SUBMITTING, COMPLETED, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-        {
+        // SAFETY: As above; the handoff is shared with the submitter.
+        if !unsafe { (*raw).handoff.completed(result) } {
             // The submission has not returned yet: its submitter finishes
             // the I/O in place, with no queue hop.
             return;
         }
-        state.store(COMPLETED, Ordering::Relaxed);
-        // SAFETY: `SUBMITTED`: the submission returned and left the I/O to
+        // SAFETY: The submission returned and left the I/O to
         // us; `raw` came from `into_raw` in `submit`.
         let this = unsafe { Pin::new_unchecked(KBox::from_raw(raw)) };
         // Never refused: `LocalIoQueue::drop` unpublishes the queue only
@@ -850,12 +822,9 @@ impl<J: IoJob> WorkItem for LocalIo<J> {
     type Pointer = Pin<KBox<LocalIo<J>>>;
 
     fn run(this: Pin<KBox<Self>>) {
-        match this.state.load(Ordering::Relaxed) {
-            COMPLETED => {
-                let result = this.result.load(Ordering::Relaxed);
-                Self::finish(this, result, false);
-            }
-            _ => {
+        match this.handoff.result() {
+            Some(result) => Self::finish(this, result, false),
+            None => {
                 this.job.submitting(true);
                 Self::submit(this)
             }

@@ -13,6 +13,7 @@ pub(crate) mod cred;
 pub(crate) mod debugfs;
 pub(crate) mod direct;
 pub(crate) mod file;
+pub(crate) mod handoff;
 pub(crate) mod local_io;
 pub(crate) mod module_ref;
 pub(crate) mod percpu;
