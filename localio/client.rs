@@ -284,6 +284,12 @@ impl DirectJob for Whole {
         policy::write_as_nfsd(result as i64)
     }
 
+    /// nfsd's rule (`policy::read_eof`), against the size after the read.
+    fn read_on(&self, pos: u64, count: usize, got: usize) -> bool {
+        let requested = u32::try_from(count).unwrap_or(u32::MAX);
+        !policy::read_eof(pos, requested, got as u64, self.file.lower_file().size())
+    }
+
     fn buffered(&self, bytes: isize) {
         let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
         self.client.count(|c| c.buffer(bytes));
@@ -681,6 +687,7 @@ fn serve_direct<'a>(
         fileid: offer.fileid(),
     };
     trace::accept(&who, direct_name(kind), pos, count, count, "inline");
+    trace::submit(&file.lower_file(), direct_name(kind), pos, count, false);
     let (request, accepted) = offer.accept();
     let job = Whole {
         kind,

@@ -308,6 +308,10 @@ pub(crate) trait DirectJob: Send + Sized + 'static {
     /// nfsd writes it instead: through the page cache, synced.
     fn write_as_nfsd(&self, result: isize) -> bool;
 
+    /// Whether a read of `count` bytes at `pos` that got `got` is short of
+    /// the end of the file as it is now, so the rest is to be read.
+    fn read_on(&self, pos: u64, count: usize, got: usize) -> bool;
+
     /// `bytes` of the write were written through the exported file's page
     /// cache instead ([`Self::write_as_nfsd`]).
     fn buffered(&self, bytes: isize);
@@ -503,6 +507,11 @@ impl<J: DirectJob> DirectIo<J> {
             // memory is this task's; the job keeps the file open.
             result = unsafe { Self::refused_as_nfsd(&job, &file, result, &mut saved, request.pos) };
         }
+        if !request.write {
+            // SAFETY: `kiocb` is ours and the iterator valid for the call,
+            // advanced by what was read; the job keeps the file open.
+            result = unsafe { Self::read_rest(&job, &file, kiocb, iter, &request, result) };
+        }
         if let (Some(bounce), false, Ok(got)) = (bounce, request.write, usize::try_from(result)) {
             // SAFETY: The read is over; the application's iterator is for
             // this task to write.
@@ -513,6 +522,44 @@ impl<J: DirectJob> DirectIo<J> {
             };
         }
         Self::end_now(request, &job, result)
+    }
+
+    /// A read cut short (`got`) of a file that has grown since (the
+    /// exported filesystem stops at the size it sampled) goes on while
+    /// the job says the file reaches further, as nfs.ko asks for the rest
+    /// of a READ that nfsd says is short of EOF; the total read.
+    ///
+    /// # Safety
+    ///
+    /// `kiocb` must be valid for writes, `iter` the read's destination
+    /// iterator, advanced by `got`; `file` open.
+    unsafe fn read_rest(
+        job: &J,
+        file: &LowerFile<'_>,
+        kiocb: *mut b::kiocb,
+        iter: *mut b::iov_iter,
+        request: &DirectRequest<'_>,
+        got: isize,
+    ) -> isize {
+        let mut total = got;
+        while let Ok(done) = usize::try_from(total) {
+            if done == 0 || done >= request.count || !job.read_on(request.pos, request.count, done)
+            {
+                break;
+            }
+            let at = request.pos + done as u64;
+            // SAFETY: Our contract.
+            let more = unsafe {
+                init_kiocb(kiocb, file, request, None);
+                (*kiocb).ki_pos = i64::try_from(at).unwrap_or(i64::MAX);
+                submit_raw(kiocb, iter, file, false)
+            };
+            match more {
+                1.. => total += more,
+                _ => break,
+            }
+        }
+        total
     }
 
     /// A direct write the exported filesystem refused with `result` where

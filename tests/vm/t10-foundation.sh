@@ -133,17 +133,20 @@ os.close(fd)' "$MNT/on3/traced"
 traced() { grep -Eq -- "$1" "$WORK/trace"; }
 check "trace events: I/O with every localio_rs event on" trace_io
 say "trace events: $(grep -c localio_rs_ "$WORK/trace") lines, e.g. $(grep -m1 -o 'localio_rs_accept: .*' "$WORK/trace")"
+# The aligned O_DIRECT requests are offered whole (direct_write,
+# direct_read: the direct path), the others as pageio READs and WRITEs.
 check "trace: offers name the client, file, kind and range" \
-	traced 'localio_rs_offer: server=127\.0\.0\.1 nfsv3 fileid=[0-9]+ write offset=0 count=1048576'
+	traced 'localio_rs_offer: server=127\.0\.0\.1 nfsv3 fileid=[0-9]+ direct_write offset=0 count=1048576'
 check "trace: the aligned write is accepted whole, submitted by the writer" \
-	traced 'localio_rs_accept: .* write offset=0 count=1048576 served=1048576 submit=inline'
+	traced 'localio_rs_accept: .* direct_write offset=0 count=1048576 served=1048576 submit=inline'
 check "trace: submission and completion, with the result and the time" \
-	eval "traced 'localio_rs_submit: dev=[0-9]+:[0-9]+ ino=[0-9]+ read offset=0' &&
-		traced 'localio_rs_complete: .* read offset=0 served=[0-9]+ result=[0-9]+ ns=[1-9]'"
+	eval "traced 'localio_rs_submit: dev=[0-9]+:[0-9]+ ino=[0-9]+ direct_read offset=0' &&
+		traced 'localio_rs_complete: .* direct_read offset=0 served=[0-9]+ result=[0-9]+ ns=[1-9]'"
 check "trace: the 100-byte write is accepted whole, as a buffered piece" \
 	traced 'localio_rs_accept: .* write offset=100 count=100 served=100 '
 check "trace: the misaligned O_DIRECT write is declined, with its counter's reason" \
-	traced 'localio_rs_decline: .* write offset=1000 count=8000 reason=misaligned'
+	eval "traced 'localio_rs_decline: .* direct_write offset=1000 count=8000 reason=misaligned' &&
+		traced 'localio_rs_decline: .* [^_]write offset=1000 count=8000 reason=misaligned'"
 say "mountstats, with the shim: $(localio_line "$MNT/on3")"
 check "mountstats: with the shim, the mount is local and counts what it served here" \
 	eval 'localio_line "$MNT/on3" | grep -Eq "^provider=localio_rs_client local=yes local_read_bytes=[1-9][0-9]* .*local_write_bytes=[1-9]"'
