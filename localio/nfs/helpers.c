@@ -112,6 +112,11 @@ struct page *localio_rs_alloc_pages(unsigned int order)
 	return alloc_pages(gfp, order);
 }
 
+void localio_rs_put_page(struct page *page)
+{
+	put_page(page);
+}
+
 struct page *localio_rs_nth_page(struct page *page, size_t n)
 {
 	return nth_page(page, n);

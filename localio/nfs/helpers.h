@@ -31,6 +31,7 @@ void localio_rs_this_cpu_add_u64(u64 __percpu *cells, size_t i, u64 n);
 u64 localio_rs_sum_percpu_u64(const u64 __percpu *cells, size_t i);
 struct page *localio_rs_alloc_pages(unsigned int order);
 struct page *localio_rs_nth_page(struct page *page, size_t n);
+void localio_rs_put_page(struct page *page);
 void localio_rs_memcpy_page(struct page *dst, size_t dst_off,
 			    struct page *src, size_t src_off, size_t len);
 

@@ -32,13 +32,13 @@
 //! worker while holding what a blocked submitter waits for.
 
 use super::bindings as b;
-use super::bounce::Bounce;
+use super::bounce::{copy_pages, Bounce};
 use super::cred::CredOverride;
 use super::file::{end_write_once, LowerFile};
 use super::handoff::Handoff;
 use super::module_ref::ModuleRef;
 use super::request::Pages;
-use crate::policy::{self, Pieces};
+use crate::policy::Pieces;
 use crate::workqueue::{IoQueue, TaskFlagsScope};
 use core::mem::{ManuallyDrop, MaybeUninit};
 use core::pin::Pin;
@@ -217,35 +217,6 @@ fn page_vec(page: *mut b::page) -> b::bio_vec {
         bv_page: page,
         bv_len: kernel::page::PAGE_SIZE as u32,
         bv_offset: 0,
-    }
-}
-
-/// Copies `len` bytes from `src_off` into the pages `src` to `dst_off`
-/// into the pages `dst`.
-///
-/// # Safety
-///
-/// Every page the range touches must be live for the call, the
-/// destination's not read or written by anyone else meanwhile.
-unsafe fn copy_pages(
-    dst: impl Fn(usize) -> *mut b::page,
-    dst_off: u32,
-    src: impl Fn(usize) -> *mut b::page,
-    src_off: u32,
-    len: u32,
-) {
-    for step in policy::page_copies(dst_off, src_off, len) {
-        // SAFETY: Within one page of each (`page_copies`), both live and
-        // the destination ours (our contract).
-        unsafe {
-            b::localio_rs_memcpy_page(
-                dst(step.dst_page),
-                step.dst_at as usize,
-                src(step.src_page),
-                step.src_at as usize,
-                step.len as usize,
-            )
-        };
     }
 }
 

@@ -138,9 +138,12 @@ odd_run() {
 bench_run() {
 	local mode=$1 name=$2 round=$3 args io0
 	args=$(workload_args "$name")
-	# xfs-sync is the durable reference of fio rows that write, only.
+	# xfs-sync is the durable reference of the O_DIRECT rows that write.
 	if [ "$mode" = xfs-sync ]; then
-		case "$args" in *--rw=*write*|*--rw=randrw*) args+=" --sync=sync";; *) return;; esac
+		case "$args" in
+		*--direct=1*--rw=*write*|*--rw=*write*--direct=1*|*--rw=randrw*) args+=" --sync=sync";;
+		*) return;;
+		esac
 	fi
 	bench_select_mode "$mode"
 	drop_caches

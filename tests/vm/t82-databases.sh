@@ -24,6 +24,8 @@ db_pg_start() {
 		-o "-k $DB_SOCKET -c listen_addresses= -c shared_buffers=16MB" start
 }
 local_bytes() { echo $(( $(counter local_read_bytes) + $(counter local_write_bytes) )); }
+# Requests declined for any reason but open_queued (module-wide).
+other_declines() { awk '$1 ~ /^declined_/ && $1 != "declined_open_queued" {n += $2} END {print n + 0}' "$STATS"; }
 
 # db_pg_balanced: pgbench's invariant, each transaction adds its delta to
 # one account, teller and branch and logs it in the history, so the four
@@ -66,7 +68,7 @@ for v in 3 4.2; do
 		pgdata=$mnt/pgdata
 		mkdir -p "$pgdata" "$DB_SOCKET" && chown postgres: "$pgdata" "$DB_SOCKET" &&
 			chmod 700 "$pgdata"
-		io0=$(nfsd_io) l0=$(local_bytes)
+		io0=$(nfsd_io) l0=$(local_bytes) od0=$(other_declines)
 		check "v$v PostgreSQL: initdb --data-checksums on the mount" \
 			eval 'db_pg "$PG_BIN/initdb" -D "$pgdata" -A trust --data-checksums >/dev/null'
 		db_pg_start "$pgdata" &&
@@ -95,8 +97,14 @@ for v in 3 4.2; do
 		# NFSv4.2 sent 3 to 8% through nfsd until a stateid refused by
 		# nfsd was chosen again (stateid_chosen_again): now both versions
 		# send only the pieces below the direct-I/O alignment.
-		check "v$v PostgreSQL: under 1% of its bytes went through nfsd ($db_share_pct%)" \
-			awk -v p="$db_share_pct" 'BEGIN {exit !(p < 1)}'
+		# The flusher never opens a file through nfsd (design.md, "Inline
+		# submission"): its WRITEs of a file nobody has open go to nfsd
+		# while a worker of ours opens it (declined_open_queued), a few
+		# MiB when initdb's files are written back before they are used
+		# again. Under 5% then; under 1% with any other decline.
+		od=$(( $(other_declines) - od0 ))
+		check "v$v PostgreSQL: under 1% of its bytes went through nfsd ($db_share_pct%; $od declines other than open_queued)" \
+			awk -v p="$db_share_pct" -v od="$od" 'BEGIN {exit !(p < 1 || (p < 5 && od == 0))}'
 		say "v$v stateids chosen again: $(counter stateid_chosen_again)"
 		rm -rf "$pgdata" "$pgdata.log"
 	fi
