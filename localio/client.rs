@@ -643,11 +643,10 @@ fn serve_direct<'a>(
         missed = true;
         OpenFile::open(&offer.opener(), &key)
     });
+    // The pageio path, which a decline hands the request to, asks for the
+    // handshake and says in the log why LOCALIO went off.
     if missed {
         localio.reaper.kick();
-        if client.probe_pending() {
-            localio.handshakes.kick();
-        }
     }
     let Ok(file) = found else {
         return decline(offer, DirectDecline::NoFile);
