@@ -508,9 +508,9 @@ impl<J: DirectJob> DirectIo<J> {
             result = unsafe { Self::refused_as_nfsd(&job, &file, result, &mut saved, request.pos) };
         }
         if !request.write {
-            // SAFETY: `kiocb` is ours and the iterator valid for the call,
-            // advanced by what was read; the job keeps the file open.
-            result = unsafe { Self::read_rest(&job, &file, kiocb, iter, &request, result) };
+            // SAFETY: The iterator is valid for the call, advanced by what
+            // was read, its memory this task's; the job keeps the file open.
+            result = unsafe { Self::read_rest(&job, &file, iter, &request, result) };
         }
         if let (Some(bounce), false, Ok(got)) = (bounce, request.write, usize::try_from(result)) {
             // SAFETY: The read is over; the application's iterator is for
@@ -527,16 +527,17 @@ impl<J: DirectJob> DirectIo<J> {
     /// A read cut short (`got`) of a file that has grown since (the
     /// exported filesystem stops at the size it sampled) goes on while
     /// the job says the file reaches further, as nfs.ko asks for the rest
-    /// of a READ that nfsd says is short of EOF; the total read.
+    /// of a READ that nfsd says is short of EOF: the rest is read as nfsd
+    /// reads, through the page cache, since it starts where the sampled
+    /// size ended, on no block boundary; the total read.
     ///
     /// # Safety
     ///
-    /// `kiocb` must be valid for writes, `iter` the read's destination
-    /// iterator, advanced by `got`; `file` open.
+    /// `iter` must be the read's destination iterator, advanced by `got`,
+    /// its memory the current task's; `file` open.
     unsafe fn read_rest(
         job: &J,
         file: &LowerFile<'_>,
-        kiocb: *mut b::kiocb,
         iter: *mut b::iov_iter,
         request: &DirectRequest<'_>,
         got: isize,
@@ -547,12 +548,11 @@ impl<J: DirectJob> DirectIo<J> {
             {
                 break;
             }
-            let at = request.pos + done as u64;
-            // SAFETY: Our contract.
+            let mut at = i64::try_from(request.pos + done as u64).unwrap_or(i64::MAX);
+            // SAFETY: Our contract; task context.
             let more = unsafe {
-                init_kiocb(kiocb, file, request, None);
-                (*kiocb).ki_pos = i64::try_from(at).unwrap_or(i64::MAX);
-                submit_raw(kiocb, iter, file, false)
+                let _cred = CredOverride::new(file.opener_cred());
+                b::vfs_iter_read(file.as_ptr(), iter, &mut at, 0)
             };
             match more {
                 1.. => total += more,
