@@ -45,14 +45,14 @@ KMAKE := LIBCLANG_PATH=/usr/lib/llvm-19/lib $(MAKE) -C $(KDIR_NOW) M=$(TOP) \
 	CLIPPY_DRIVER=/usr/bin/clippy-driver BINDGEN=$(BINDGEN)
 
 RUST_SOURCES := $(filter-out %/bindings_generated.rs,$(wildcard \
-	$(TOP)/localio/*.rs $(TOP)/localio/nfs/*.rs $(TOP)/nfsd_shim/*.rs \
-	$(TOP)/shim_api/*.rs $(TOP)/workqueue/*.rs $(TOP)/tests/host/*.rs))
+	$(TOP)/localio/*.rs $(TOP)/localio/sys/*.rs $(TOP)/nfsd_shim/*.rs \
+	$(TOP)/shim_api/*.rs $(TOP)/tests/host/*.rs))
 # Our C, not what modpost generates next to it (*.mod.c).
-C_SOURCES := $(filter-out %.mod.c %/trace.h,$(wildcard $(TOP)/localio/nfs/*.[ch] \
+C_SOURCES := $(filter-out %.mod.c %/trace.h,$(wildcard $(TOP)/localio/sys/*.[ch] \
 	$(TOP)/nfsd_shim/*.[ch]))
 # Trace headers are laid out as TRACE_EVENT() wants, as every trace header
 # in the kernel is, which --strict's parenthesis checks do not know.
-TRACE_HEADERS := $(wildcard $(TOP)/localio/nfs/trace.h)
+TRACE_HEADERS := $(wildcard $(TOP)/localio/sys/trace.h)
 
 .PHONY: all deps kernel modules clean demo test vm-test bench profile host-test \
 	rustfmt rustfmtcheck clippy rust-analyzer checkpatch ab xfstests soak

@@ -5,10 +5,10 @@
 //! Registers with nfs.ko (through the hook series in `patches/`) as the
 //! provider for `localio=on` mounts. For each READ, WRITE and COMMIT it is
 //! offered, it finds the file opened through the nfsd shim for the same
-//! caller and filehandle (`clients.rs`) or opens it, asks the policy
-//! (`policy.rs`) how much of the request direct I/O can serve, and either
+//! caller and filehandle (`clients.rs`) or opens it, asks the plan
+//! (`plan.rs`) how much of the request direct I/O can serve, and either
 //! declines it (nfs.ko then sends the RPC) or takes it and starts a
-//! [`LocalIo`]. An application's own I/O (`policy::submit_inline`) is
+//! [`LocalIo`]. An application's own I/O (`submit::submit_inline`) is
 //! submitted by the offering task itself, as direct I/O on the exported
 //! filesystem would be; writeback, reclaim and every other kernel context
 //! hand it to the dedicated I/O queue, whose workers do the same. Either
@@ -17,10 +17,9 @@
 //! the submission), which completes the NFS request as nfsd's reply would
 //! have.
 //!
-//! A request goes offer -> cache -> policy -> (queue ->) submit ->
-//! completion -> finish, all in this crate; what touches C is in `nfs/` and
-//! `../workqueue/`, and this file, `clients.rs` and `policy.rs` hold no
-//! `unsafe`.
+//! A request goes offer -> cache -> plan -> (queue ->) submit ->
+//! completion -> finish, all in this crate; what touches C is in `sys/`,
+//! and nothing beside this file holds `unsafe`.
 
 use core::fmt::Write;
 use core::pin::Pin;
@@ -28,29 +27,42 @@ use kernel::{c_str, prelude::*, sync::Arc, time::Ktime};
 
 #[path = "clients.rs"]
 pub mod clients;
-#[path = "nfs/mod.rs"]
-pub mod nfs;
-#[path = "policy.rs"]
-pub mod policy;
-#[path = "../workqueue/mod.rs"]
-pub mod workqueue;
+#[path = "lifetime.rs"]
+pub mod lifetime;
+#[path = "outcome.rs"]
+pub mod outcome;
+#[path = "path_state.rs"]
+pub mod path_state;
+#[path = "plan.rs"]
+pub mod plan;
+#[path = "reply.rs"]
+pub mod reply;
+#[path = "stats.rs"]
+pub mod stats;
+#[path = "submit.rs"]
+pub mod submit;
+#[path = "sys/mod.rs"]
+pub mod sys;
 
 use clients::{Client, ClientCounters, Clients, FileInUse, Handshakes, OpenFile, Opens};
-use nfs::debugfs::{DebugfsFile, SeqFile, Show};
-use nfs::direct::{DirectIo, DirectJob, DirectOffer, DirectSlot};
-use nfs::file::LowerFile;
-use nfs::local_io::{IoJob, IoSlot, LocalIo, LocalIoQueue, Op};
-use nfs::provider::{Provider, Registration};
-use nfs::request::{
+use outcome::{DeclineReason, DirectDecline, RequestKind};
+use path_state::PathState;
+use plan::Request;
+use stats::STATEID_CHOSEN_AGAIN;
+use stats::{DECLINED, DIRECT, DIRECT_DECLINED, OFFERED, RPC_BYTES, SERVED_BYTES, SPLIT};
+use submit::{QueueReason, Submitter};
+use sys::debugfs::{DebugfsFile, SeqFile, Show};
+use sys::direct::{DirectIo, DirectJob, DirectOffer, DirectSlot};
+use sys::file::LowerFile;
+use sys::local_io::{IoJob, IoSlot, LocalIo, LocalIoQueue, Op};
+use sys::provider::{Provider, Registration};
+use sys::request::{
     Accepted, ClientId, CommitRequest, Declined, NfsClient, Offer, OfferFacts, Pages, ReadRequest,
     Stable, Verifier, WriteRequest,
 };
-use nfs::trace;
-use policy::{
-    DeclineReason, DirectDecline, PathState, QueueReason, ReleaseReason, Request, RequestKind,
-    Submitter,
-};
-use workqueue::{TaskFlagsScope, Ticker};
+use sys::task::{current_submitter, TaskFlagsScope};
+use sys::trace;
+use sys::workqueue::Ticker;
 
 module! {
     type: LocalioClient,
@@ -176,7 +188,7 @@ impl IoJob for Job {
     }
 
     fn write_as_nfsd(&self, result: isize) -> bool {
-        policy::write_as_nfsd(result as i64)
+        reply::write_as_nfsd(result as i64)
     }
 
     fn buffered(&self, bytes: isize) {
@@ -187,10 +199,7 @@ impl IoJob for Job {
     fn done(io: Pin<KBox<LocalIo<Self>>>, result: isize, inline: bool) {
         let result = result as i64;
         let kind = io.job().kind();
-        io.job().client.count(|c| {
-            c.complete(kind, result);
-            c.completion(inline);
-        });
+        io.job().client.count(|c| c.complete(kind, result, inline));
         let job = LocalIo::into_job(io, result as isize);
         let lower = job.file.lower_file();
         let elapsed = match job.offered_ns {
@@ -199,12 +208,12 @@ impl IoJob for Job {
         };
         trace::complete(&lower, kind.name(), job.offset, job.served, result, elapsed);
         let nfsd = job.file.nfsd();
-        let errno = |status: i64| policy::client_errno(status);
+        let errno = |status: i64| reply::client_errno(status);
         match job.request {
             Taken::Read(request) => {
                 let (offset, _, _) = request.range();
                 let got = u64::try_from(result).unwrap_or(0);
-                let eof = policy::read_eof(offset, job.served, got, lower.size());
+                let eof = reply::read_eof(offset, job.served, got, lower.size());
                 request.complete(u64::try_from(result).map_err(|_| errno(result)), eof);
             }
             Taken::Write(mut request) => {
@@ -260,10 +269,7 @@ impl DirectJob for Whole {
     /// write a new write verifier, as nfsd resets it.
     fn done(&self, result: isize, inline: bool) -> isize {
         let result = result as i64;
-        self.client.count(|c| {
-            c.complete(self.kind, result);
-            c.completion(inline);
-        });
+        self.client.count(|c| c.complete(self.kind, result, inline));
         let elapsed = match self.offered_ns {
             0 => 0,
             at => now_ns().saturating_sub(at),
@@ -277,17 +283,17 @@ impl DirectJob for Whole {
         if self.kind == RequestKind::Write {
             self.file.nfsd().write_failed(lower_errno(result));
         }
-        policy::client_errno(result) as isize
+        reply::client_errno(result) as isize
     }
 
     fn write_as_nfsd(&self, result: isize) -> bool {
-        policy::write_as_nfsd(result as i64)
+        reply::write_as_nfsd(result as i64)
     }
 
-    /// nfsd's rule (`policy::read_eof`), against the size after the read.
+    /// nfsd's rule (`reply::read_eof`), against the size after the read.
     fn read_on(&self, pos: u64, count: usize, got: usize) -> bool {
         let requested = u32::try_from(count).unwrap_or(u32::MAX);
-        !policy::read_eof(pos, requested, got as u64, self.file.lower_file().size())
+        !reply::read_eof(pos, requested, got as u64, self.file.lower_file().size())
     }
 
     fn buffered(&self, bytes: isize) {
@@ -319,7 +325,7 @@ impl Provider for Localio {
     fn offer<'a>(&self, offer: Offer<'a>) -> Result<Accepted<'a>, Declined<'a>> {
         // Who is asking decides where the I/O is submitted: read before
         // this task's flags change below.
-        let submitter = workqueue::current_submitter();
+        let submitter = current_submitter();
         // nfs.ko offers WRITEs from writeback: no allocation may recurse
         // into I/O.
         let _noio = TaskFlagsScope::memalloc_noio();
@@ -340,7 +346,8 @@ impl Provider for Localio {
         };
         trace::offer(&who, kind.name(), facts.offset, facts.count);
         let client = self.clients.get_or_add(offer.client());
-        self.clients.count(client.as_deref(), |c| c.offer(kind));
+        self.clients
+            .count(client.as_deref(), |c| c.bump(OFFERED, kind));
         let outcome = match &client {
             Some(client) => serve(offer, &facts, kind, &submitter, client, self, offered_ns),
             None => Err((offer.decline(), DeclineReason::NoMemory)),
@@ -354,8 +361,8 @@ impl Provider for Localio {
                     _ => u64::from(facts.count),
                 };
                 self.clients.count(client.as_deref(), |c| {
-                    c.decline(reason);
-                    c.rpc_bytes(kind, bytes);
+                    c.bump(DECLINED, reason);
+                    c.add(RPC_BYTES, kind, bytes);
                 });
                 (Err(declined), Err(reason))
             }
@@ -367,7 +374,7 @@ impl Provider for Localio {
     }
 
     fn direct<'a>(&self, offer: DirectOffer<'a>) -> Result<(Accepted<'a>, isize), Declined<'a>> {
-        let submitter = workqueue::current_submitter();
+        let submitter = current_submitter();
         let kind = if offer.is_write() {
             RequestKind::Write
         } else {
@@ -395,7 +402,7 @@ impl Provider for Localio {
         outcome.map_err(|(declined, reason)| {
             trace::decline(&who, direct_name(kind), pos, count, reason.name());
             self.clients
-                .count(client.as_deref(), |c| c.direct_decline(reason));
+                .count(client.as_deref(), |c| c.bump(DIRECT_DECLINED, reason));
             declined
         })
     }
@@ -427,8 +434,8 @@ impl Provider for Localio {
         let c = &client.counters;
         for kind in [RequestKind::Read, RequestKind::Write] {
             let name = kind.name();
-            write!(w, " local_{name}_bytes={}", c.served_bytes(kind))?;
-            write!(w, " rpc_{name}_bytes={}", c.rpc_bytes_of(kind))?;
+            write!(w, " local_{name}_bytes={}", c.get(SERVED_BYTES, kind))?;
+            write!(w, " rpc_{name}_bytes={}", c.get(RPC_BYTES, kind))?;
         }
         write!(w, " open_files={}", client.open_files())
     }
@@ -479,9 +486,9 @@ fn serve<'a>(
         }
         // The flusher, nfsiod, rpciod or another kernel thread: a worker
         // of ours opens the file for the next requests (`open_inline`).
-        if policy::open_inline(submitter).is_err() {
+        if submit::open_inline(submitter).is_err() {
             // As an open here would say: no worker can do better.
-            if !nfs::shim::loaded() {
+            if !sys::shim::loaded() {
                 return Err(DeclineReason::NoShim.into());
             }
             queued_open = client.queue_open(&key, &offer.opener());
@@ -510,7 +517,7 @@ fn serve<'a>(
         count,
         pgbase,
     };
-    let plan = match policy::plan(&request, file.dio(), file.lower_file().block_size()) {
+    let plan = match plan::plan(&request, file.dio(), file.lower_file().block_size()) {
         Ok(plan) => plan,
         Err(reason) => return decline(offer, reason),
     };
@@ -529,7 +536,7 @@ fn serve<'a>(
                 .filter(|fresh| fresh.stateid != state.stateid);
             match fresh {
                 Some(fresh) if file.nfsd().stateid_ok(&fresh) => {
-                    client.count(ClientCounters::stateid_chosen_again);
+                    client.count(|c| c.bump(STATEID_CHOSEN_AGAIN, ()));
                 }
                 _ => return decline(offer, DeclineReason::Stateid),
             }
@@ -541,7 +548,7 @@ fn serve<'a>(
         return decline(offer, DeclineReason::NoMemory);
     };
     if served < count {
-        client.count(ClientCounters::split);
+        client.count(|c| c.bump(SPLIT, ()));
     }
     if plan.bounce {
         client.count(|c| c.bounce(served));
@@ -584,7 +591,7 @@ fn serve<'a>(
         }
         Offer::Commit(o) => {
             let (request, accepted) = o.accept();
-            let (start, end) = policy::commit_range(offset, count);
+            let (start, end) = plan::commit_range(offset, count);
             let op = Op::Sync { start, end };
             (
                 Taken::Commit(request),
@@ -604,15 +611,15 @@ fn serve<'a>(
         offered_ns,
     };
     let writeback = kind == RequestKind::Write && !direct;
-    let path = policy::submit_inline(submitter, writeback, job.file.lower_file().stack_depth());
-    client.count(|c| c.submission(path));
+    let inline = submit::submit_inline(submitter, writeback, job.file.lower_file().stack_depth());
+    client.count(|c| c.submission(inline));
     let who = trace::Who {
         client: nfs_client,
         fileid,
     };
-    let submit = path.map_or_else(QueueReason::name, |()| "inline");
-    trace::accept(&who, kind.name(), offset, count, served, submit);
-    LocalIo::start(slot.fill(job, op, pgbase, served), path.is_ok());
+    let by = inline.map_or_else(QueueReason::name, |()| "inline");
+    trace::accept(&who, kind.name(), offset, count, served, by);
+    LocalIo::start(slot.fill(job, op, pgbase, served), inline.is_ok());
     Ok(accepted)
 }
 
@@ -634,7 +641,7 @@ fn serve_direct<'a>(
     }
     // Only the application's own task submits it here: any other leaves
     // it to the pageio path, whose queue submits what it may not.
-    if policy::submit_inline(submitter, false, 0).is_err() {
+    if submit::submit_inline(submitter, false, 0).is_err() {
         return decline(offer, DirectDecline::Submitter);
     }
     let mut missed = false;
@@ -655,10 +662,10 @@ fn serve_direct<'a>(
         return decline(offer, DirectDecline::Submitter);
     }
     let (pos, count) = (offer.pos(), offer.count());
-    let fits = policy::direct_fits(pos, count, file.dio(), |addr_mask, len_mask| {
+    let fits = plan::direct_fits(pos, count, file.dio(), |addr_mask, len_mask| {
         offer.segments_aligned(addr_mask, len_mask)
     });
-    let bounce = match policy::direct_route(fits, count, offer.is_async(), offer.is_write()) {
+    let bounce = match plan::direct_route(fits, count, offer.is_async(), offer.is_write()) {
         Ok(bounce) => bounce,
         Err(reason) => return decline(offer, reason),
     };
@@ -673,8 +680,8 @@ fn serve_direct<'a>(
     };
     let count = u32::try_from(count).unwrap_or(u32::MAX);
     client.count(|c| {
-        c.offer(kind);
-        c.direct(kind);
+        c.bump(OFFERED, kind);
+        c.bump(DIRECT, kind);
         c.submission(Ok(()));
         if bounce {
             c.bounce(count);
@@ -704,8 +711,8 @@ impl Show for Localio {
     /// client: `client SERVER nfsvN name=value ...` (`nfsv3-ds` for a pNFS
     /// data server's client).
     fn show(&self, w: &mut SeqFile<'_>) -> core::fmt::Result {
-        write_counters(w, self.clients.totals(), "", ' ', "\n")?;
-        let (in_flight, peak) = nfs::local_io::in_flight();
+        self.clients.totals().write_to(w, "", ' ', "\n")?;
+        let (in_flight, peak) = sys::local_io::in_flight();
         writeln!(w, "io_in_flight {in_flight}")?;
         writeln!(w, "io_in_flight_peak {peak}")?;
         writeln!(w, "reaper_ticks {}", self.clients.ticks())?;
@@ -713,110 +720,8 @@ impl Show for Localio {
             let (server, version) = client.server();
             let role = if client.data_server() { "-ds" } else { "" };
             write!(w, "client {server} nfsv{version}{role}")?;
-            write_counters(w, &client.counters, " ", '=', "")?;
+            client.counters.write_to(w, " ", '=', "")?;
             writeln!(w, " open_files={}", client.open_files())
         })
     }
-}
-
-fn write_counters(
-    w: &mut impl Write,
-    c: &ClientCounters,
-    start: &str,
-    sep: char,
-    end: &str,
-) -> core::fmt::Result {
-    for kind in RequestKind::ALL {
-        let name = kind.name();
-        write!(w, "{start}offered_{name}{sep}{}{end}", c.offered(kind))?;
-        write!(w, "{start}local_{name}{sep}{}{end}", c.served(kind))?;
-        write!(
-            w,
-            "{start}local_{name}_bytes{sep}{}{end}",
-            c.served_bytes(kind)
-        )?;
-        write!(w, "{start}local_{name}_errors{sep}{}{end}", c.errors(kind))?;
-    }
-    for reason in DeclineReason::ALL {
-        write!(
-            w,
-            "{start}declined_{}{sep}{}{end}",
-            reason.name(),
-            c.declined(reason)
-        )?;
-    }
-    write!(w, "{start}file_opens{sep}{}{end}", c.file_opens())?;
-    write!(
-        w,
-        "{start}file_opens_queued{sep}{}{end}",
-        c.file_opens_queued()
-    )?;
-    write!(w, "{start}file_reuses{sep}{}{end}", c.file_reuses())?;
-    write!(w, "{start}file_reopens{sep}{}{end}", c.file_reopens())?;
-    for reason in ReleaseReason::ALL {
-        write!(
-            w,
-            "{start}released_{}{sep}{}{end}",
-            reason.name(),
-            c.released(reason)
-        )?;
-    }
-    for kind in [RequestKind::Read, RequestKind::Write] {
-        let name = kind.name();
-        write!(
-            w,
-            "{start}rpc_{name}_bytes{sep}{}{end}",
-            c.rpc_bytes_of(kind)
-        )?;
-    }
-    write!(
-        w,
-        "{start}stateid_chosen_again{sep}{}{end}",
-        c.stateids_chosen_again()
-    )?;
-    write!(w, "{start}local_bounced{sep}{}{end}", c.bounced())?;
-    write!(
-        w,
-        "{start}local_bounced_bytes{sep}{}{end}",
-        c.bounced_bytes()
-    )?;
-    write!(w, "{start}local_buffered{sep}{}{end}", c.buffered())?;
-    write!(
-        w,
-        "{start}local_buffered_bytes{sep}{}{end}",
-        c.buffered_bytes()
-    )?;
-    write!(w, "{start}local_split{sep}{}{end}", c.splits())?;
-    for kind in [RequestKind::Read, RequestKind::Write] {
-        let name = kind.name();
-        write!(w, "{start}direct_{name}{sep}{}{end}", c.directs(kind))?;
-    }
-    for reason in DirectDecline::ALL {
-        write!(
-            w,
-            "{start}direct_declined_{}{sep}{}{end}",
-            reason.name(),
-            c.direct_declined(reason)
-        )?;
-    }
-    write!(w, "{start}handshakes{sep}{}{end}", c.handshakes())?;
-    write!(
-        w,
-        "{start}submitted_inline{sep}{}{end}",
-        c.submitted_inline()
-    )?;
-    for reason in QueueReason::ALL {
-        write!(
-            w,
-            "{start}queued_{}{sep}{}{end}",
-            reason.name(),
-            c.queued(reason)
-        )?;
-    }
-    write!(
-        w,
-        "{start}completed_inline{sep}{}{end}",
-        c.completed_inline()
-    )?;
-    write!(w, "{start}completed_async{sep}{}{end}", c.completed_async())
 }

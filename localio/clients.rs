@@ -19,7 +19,7 @@
 //!   RPC. A lease or delegation that has to be broken sends the request to
 //!   nfsd instead;
 //! - no request has used it for
-//!   [`FILE_IDLE_TICKS`](crate::policy::FILE_IDLE_TICKS) ticks of the reaper in
+//!   [`FILE_IDLE_TICKS`](crate::lifetime::FILE_IDLE_TICKS) ticks of the reaper in
 //!   a row (a second chance: a use between two ticks starts the count
 //!   again), which ticks every second while any file is cached and not at
 //!   all while none is;
@@ -30,9 +30,9 @@
 //!
 //! Each let-go is counted by its [`ReleaseReason`] in the statistics.
 //!
-//! After [`REFUSALS_TO_REMEMBER`](crate::policy::REFUSALS_TO_REMEMBER)
+//! After [`REFUSALS_TO_REMEMBER`](crate::lifetime::REFUSALS_TO_REMEMBER)
 //! refused opens in a row, the refusal is remembered for
-//! [`REFUSAL_MEMORY_NS`](crate::policy::REFUSAL_MEMORY_NS): the requests
+//! [`REFUSAL_MEMORY_NS`](crate::lifetime::REFUSAL_MEMORY_NS): the requests
 //! meanwhile go to nfsd without paying for another open.
 
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
@@ -46,26 +46,43 @@ use kernel::{
     types::ARef,
 };
 
-use crate::nfs::file::LowerFile;
-use crate::nfs::percpu::PerCpuCells;
-use crate::nfs::rcu::{self, RcuSlots, Retired};
-use crate::nfs::request::{ClientId, FileKey, NfsClient, Opener, OwnedOpener};
-use crate::nfs::shim::{Check, NfsdFile, OpenError};
-use crate::nfs::trace;
-use crate::policy::{
-    due, refusal_blocks, refusal_current, sweep_file, Counters, DeclineReason, DioAlignment,
-    FileAtTick, PathState, ReleaseReason, Reuse, COUNTER_SLOTS,
+use crate::lifetime::{
+    refusal_blocks, refusal_current, sweep_file, FileAtTick, ReleaseReason, Reuse,
 };
-use crate::workqueue::Tick;
+use crate::outcome::DeclineReason;
+use crate::path_state::{due, PathState};
+use crate::plan::DioAlignment;
+use crate::stats::{
+    CounterCells, Counters, FILE_OPENS, FILE_OPENS_QUEUED, FILE_REOPENS, FILE_REUSES, HANDSHAKES,
+    RELEASED, SLOTS,
+};
+use crate::sys::file::LowerFile;
+use crate::sys::percpu::PerCpuCells;
+use crate::sys::rcu::{self, RcuSlots, Retired};
+use crate::sys::request::{ClientId, FileKey, NfsClient, Opener, OwnedOpener};
+use crate::sys::shim::{Check, NfsdFile, OpenError};
+use crate::sys::trace;
+use crate::sys::workqueue::Tick;
 
 /// Counters as the module keeps them: a copy per CPU, so that requests on
 /// different CPUs write no line in common.
 pub(crate) type ClientCounters = Counters<PerCpuCells>;
 
+/// The module's cells are per CPU.
+impl CounterCells for PerCpuCells {
+    fn add(&self, slot: usize, n: u64) {
+        PerCpuCells::add(self, slot, n);
+    }
+
+    fn read(&self, slot: usize) -> u64 {
+        PerCpuCells::read(self, slot)
+    }
+}
+
 impl ClientCounters {
     /// All at zero; may sleep.
     pub(crate) fn per_cpu() -> Result<Self> {
-        Ok(Counters::with_cells(PerCpuCells::new(COUNTER_SLOTS)?))
+        Ok(Counters::with_cells(PerCpuCells::new(SLOTS)?))
     }
 }
 
@@ -408,16 +425,16 @@ impl Client {
             match reuse {
                 Reuse::Use => {
                     file.touch();
-                    self.count(Counters::file_reuse);
+                    self.count(|c| c.bump(FILE_REUSES, ()));
                     self.trace_file(&file, "reuse", None);
                     return Ok(file);
                 }
                 Reuse::Decline(reason) => return Err(reason),
                 Reuse::Reopen => {
-                    self.count(Counters::file_reopen);
+                    self.count(|c| c.bump(FILE_REOPENS, ()));
                     self.trace_file(&file, "reopen", None);
                     if self.forget(key, &file) {
-                        self.count(|c| c.release(why, 1));
+                        self.count(|c| c.bump(RELEASED, why));
                         self.trace_file(&file, "release", Some(why));
                     }
                     // Our hold may be what keeps an unlinked file reachable
@@ -442,16 +459,16 @@ impl Client {
                 return Err(failure.reason);
             }
         };
-        self.count(Counters::file_open);
+        self.count(|c| c.bump(FILE_OPENS, ()));
         self.trace_file(&file, "open", None);
         if !file.nfsd.keep() {
             let why = ReleaseReason::SubtreeCheck;
-            self.count(|c| c.release(why, 1));
+            self.count(|c| c.bump(RELEASED, why));
             self.trace_file(&file, "release", Some(why));
             return Ok(file);
         }
         if !self.remember(key, Entry::open(file.clone())) {
-            self.count(|c| c.release(ReleaseReason::Full, 1));
+            self.count(|c| c.bump(RELEASED, ReleaseReason::Full));
             self.trace_file(&file, "release", Some(ReleaseReason::Full));
         }
         Ok(file)
@@ -573,7 +590,7 @@ impl Client {
         };
         for (entry, reason) in gone.iter() {
             if let Some(reason) = reason {
-                self.count(|c| c.release(*reason, 1));
+                self.count(|c| c.bump(RELEASED, *reason));
                 if let Some(file) = entry.open_file() {
                     self.trace_file(file, "release", Some(*reason));
                 }
@@ -612,7 +629,7 @@ impl Client {
         let probe = self.probe.lock().take();
         if let Some(nfs_client) = probe {
             nfs_client.probe();
-            self.count(Counters::handshake);
+            self.count(|c| c.bump(HANDSHAKES, ()));
             trace::handshake(
                 &self.server,
                 self.nfs_version,
@@ -657,7 +674,7 @@ impl Client {
     /// caches it as an offer's open would (or remembers the refusal).
     pub(crate) fn run_opens(&self) {
         // As an offer's open: no allocation recurses into I/O.
-        let _noio = crate::workqueue::TaskFlagsScope::memalloc_noio();
+        let _noio = crate::sys::task::TaskFlagsScope::memalloc_noio();
         loop {
             let next = {
                 let mut pending = self.pending.lock();
@@ -670,7 +687,7 @@ impl Client {
             let Some((key, opener)) = next else {
                 break;
             };
-            self.count(Counters::file_open_queued);
+            self.count(|c| c.bump(FILE_OPENS_QUEUED, ()));
             let opened = self.file_for(opener.client(), &key, || {
                 OpenFile::open(&opener.opener(), &key)
             });
@@ -690,7 +707,7 @@ impl Client {
             table.open = 0;
             (core::mem::take(&mut table.files), opens)
         };
-        self.count(|c| c.release(reason, opens as u64));
+        self.count(|c| c.add(RELEASED, reason, opens as u64));
         // Outside the lock, which the slots' memory may not be taken under.
         // A request that finds a file in its slot meanwhile is one that
         // came just before: it keeps its file until it is done.
@@ -915,7 +932,7 @@ impl Clients {
 impl Tick for Clients {
     /// The reaper's tick; it ticks again only while an entry is left. An
     /// offer that may have added one starts it again
-    /// ([`Ticker::kick`](crate::workqueue::Ticker::kick)).
+    /// ([`Ticker::kick`](crate::sys::workqueue::Ticker::kick)).
     fn tick(&self) -> bool {
         self.ticks.fetch_add(1, Ordering::Relaxed);
         self.reap()
@@ -952,11 +969,11 @@ impl Tick for Handshakes {
 impl PinnedDrop for Clients {
     fn drop(self: Pin<&mut Self>) {
         let clients = core::mem::take(&mut *self.map.lock());
-        let before = self.totals.released(ReleaseReason::Unload);
+        let before = self.totals.get(RELEASED, ReleaseReason::Unload);
         for client in clients.values() {
             client.release_all(ReleaseReason::Unload);
         }
-        let files = self.totals.released(ReleaseReason::Unload) - before;
+        let files = self.totals.get(RELEASED, ReleaseReason::Unload) - before;
         if files != 0 {
             pr_info!("let go of {files} cached files at unload\n");
         }

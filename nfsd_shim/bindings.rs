@@ -26,7 +26,7 @@ pub(crate) use kernel::bindings::*;
 include!("bindings_generated.rs");
 
 /// The fields the shim relies on, with the sizes it relies on, checked
-/// against the generated layout (as `localio/nfs/bindings.rs` does for the
+/// against the generated layout (as `localio/sys/bindings.rs` does for the
 /// client): a header change that renames or retypes one fails the build.
 mod layout {
     use super::*;

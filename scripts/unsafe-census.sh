@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 printf '| file | unsafe blocks | unsafe impl | unsafe fn | C lines |\n'
 printf '| --- | --- | --- | --- | --- |\n'
-for f in localio/*.rs localio/nfs/*.rs nfsd_shim/*.rs workqueue/*.rs shim_api/*.rs \
-	localio/nfs/*.[ch] nfsd_shim/*.[ch]; do
+for f in localio/*.rs localio/sys/*.rs nfsd_shim/*.rs shim_api/*.rs \
+	localio/sys/*.[ch] nfsd_shim/*.[ch]; do
 	case "$f" in *bindings_generated.rs|*.mod.c) continue;; esac
 	[ -f "$f" ] || continue
 	if [[ "$f" == *.rs ]]; then

@@ -47,9 +47,9 @@ echo "# host checks"
 # cargo's own tests count one by one in the total; the other checks are
 # one TAP line each.
 if host_cargo_tests >"$log_dir/cargo-test.log" 2>&1; then
-	echo "ok - host: cargo test of localio/policy.rs ($passed_extra tests)"
+	echo "ok - host: cargo test of the pure decision logic ($passed_extra tests)"
 else
-	echo "not ok - host: cargo test of localio/policy.rs"
+	echo "not ok - host: cargo test of the pure decision logic"
 	tail -n 30 "$log_dir/cargo-test.log" | sed 's/^/# /'
 	[ "$failed_extra" -gt 0 ] || failed_extra=1
 fi

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Counter cells kept per CPU, for [`Counters`](crate::policy::Counters).
+//! Counter cells kept per CPU: `u64`s that are only ever added to.
 //!
 //! A request adds to its own CPU's copy as `this_cpu_add()` does (on x86-64
 //! one `add` with a `%gs:` operand, inline: no lock prefix, no call, no line
@@ -10,7 +10,6 @@
 //! a `__percpu` pointer.
 
 use super::bindings as b;
-use crate::policy::CounterCells;
 use core::ptr::NonNull;
 use kernel::prelude::*;
 
@@ -46,8 +45,9 @@ impl PerCpuCells {
     }
 }
 
-impl CounterCells for PerCpuCells {
-    fn add(&self, slot: usize, n: u64) {
+impl PerCpuCells {
+    /// Adds `n` to this CPU's copy of cell `slot`; nothing if out of range.
+    pub(crate) fn add(&self, slot: usize, n: u64) {
         if slot >= self.slots {
             return;
         }
@@ -78,7 +78,8 @@ impl CounterCells for PerCpuCells {
         };
     }
 
-    fn read(&self, slot: usize) -> u64 {
+    /// The sum of every CPU's copy of cell `slot`; 0 if out of range.
+    pub(crate) fn read(&self, slot: usize) -> u64 {
         if slot >= self.slots {
             return 0;
         }

@@ -7,13 +7,13 @@
 //! it.
 
 use super::bindings as b;
-use crate::policy;
+use super::pages;
 use core::ptr::NonNull;
 use kernel::prelude::*;
 
 /// Page-aligned memory of the provider's own that an I/O moves its data
 /// through when the request's own pages are not aligned in memory as
-/// direct I/O needs (`policy::plan`). Taken in chunks of up to
+/// direct I/O needs. Taken in chunks of up to
 /// [`BOUNCE_CHUNK_ORDER`] (64 KiB, 16 allocations for a 1 MiB request
 /// where single pages took 256), each falling back to smaller ones when
 /// memory is fragmented.
@@ -41,7 +41,7 @@ impl Bounce {
         };
         while this.pages.len() < count {
             let left = count - this.pages.len();
-            let mut order = policy::bounce_chunk_order(left, BOUNCE_CHUNK_ORDER);
+            let mut order = pages::bounce_chunk_order(left, BOUNCE_CHUNK_ORDER);
             let chunk = loop {
                 // SAFETY: Any order and flags may be asked for; a larger
                 // one fails quietly and quickly (`__GFP_NORETRY`).
@@ -231,7 +231,7 @@ pub(crate) unsafe fn copy_pages(
     src_off: u32,
     len: u32,
 ) {
-    for step in policy::page_copies(dst_off, src_off, len) {
+    for step in pages::page_copies(dst_off, src_off, len) {
         // SAFETY: Within one page of each (`page_copies`), both live and
         // the destination ours (our contract).
         unsafe {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the client's NFS abstractions (localio/nfs/) need that 6.12's
+ * What the client's NFS abstractions (localio/sys/) need that 6.12's
  * kernel crate has no bindings for: the NFS client's request and client
  * structures, the LOCALIO provider hooks, sunrpc's task, debugfs.
  */

@@ -7,13 +7,13 @@
 //! `iov_iter` and the `bio_vec`s over the NFS request's pages, and the
 //! caller's job (which owns the NFS request, and so its pages). The task
 //! that offered the request submits it itself when the inline-submission
-//! rule allows (`policy::submit_inline`), or queues it for a worker; either
+//! rule allows, or queues it for a worker; either
 //! submits it with `->read_iter` or `->write_iter` as async direct I/O (or
 //! syncs the file, for a COMMIT), as a nested I/O submitter
 //! ([`TaskFlagsScope::io_worker`]).
 //!
 //! A WRITE that starts or ends inside an alignment unit also has pieces
-//! (`policy::Pieces`) written through the lower page cache with
+//! ([`Pieces`]) written through the lower page cache with
 //! `vfs_iter_write()`, as nfsd writes: the head before the direct I/O is
 //! submitted, the tail once it has completed in full, then, for a stable
 //! WRITE, one sync of the whole range. They are written where the direct
@@ -37,9 +37,10 @@ use super::cred::CredOverride;
 use super::file::{end_write_once, LowerFile};
 use super::handoff::Handoff;
 use super::module_ref::ModuleRef;
+use super::pages::Pieces;
 use super::request::Pages;
-use crate::policy::Pieces;
-use crate::workqueue::{IoQueue, TaskFlagsScope};
+use super::task::TaskFlagsScope;
+use super::workqueue::IoQueue;
 use core::mem::{ManuallyDrop, MaybeUninit};
 use core::pin::Pin;
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};

@@ -5,7 +5,7 @@
 //! cache's opens and releases, and handshakes. 6.12 has no Rust
 //! tracepoints; these call the one-line C helpers of `trace.c`, each a call
 //! and a patched-out branch while its event is off. Names are passed as
-//! `(pointer, length)`: they are the statistics file's, from `policy.rs`.
+//! `(pointer, length)`: they are the caller's static names.
 
 use super::bindings as b;
 use super::file::LowerFile;

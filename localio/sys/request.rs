@@ -13,14 +13,14 @@
 use super::bindings as b;
 use super::cred::Cred;
 use super::file::LowerFile;
-use crate::policy::slot_hash;
+use super::hash::slot_hash;
 use core::ffi::{c_int, CStr};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::types::{ARef, AlwaysRefCounted, Opaque};
 
 /// `NFS_MAXFHSIZE`.
-pub(crate) const FH_MAX: usize = 128;
+pub(crate) const FH_MAX: usize = b::NFS_MAXFHSIZE as usize;
 
 kernel::static_assert!(core::mem::size_of::<[u8; FH_MAX]>() == FH_MAX);
 kernel::static_assert!(core::mem::size_of::<[core::ffi::c_uchar; 128]>() == FH_MAX);

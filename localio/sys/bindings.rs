@@ -39,7 +39,7 @@ mod layout {
     }
 
     // Filehandles and verifiers are copied by length.
-    static_assert!(field(|fh: &nfs_fh| &fh.data) == crate::nfs::request::FH_MAX);
+    static_assert!(field(|fh: &nfs_fh| &fh.data) == NFS_MAXFHSIZE as usize);
     static_assert!(field(|fh: &nfs_fh| &fh.size) == size_of::<u16>());
     static_assert!(field(|v: &nfs_write_verifier| &v.data) == 8);
     static_assert!(field(|v: &nfs_writeverf| &v.committed) == size_of::<nfs3_stable_how>());

@@ -15,14 +15,11 @@
 //!   filesystem's dirty throttling lets them drain the upper one, and their
 //!   allocations never recurse into I/O that waits on them.
 //!
-//! [`IoQueue`] and [`TaskFlagsScope`] are the only code in this project that
-//! calls `alloc_workqueue`/`destroy_workqueue` or writes `current->flags`;
-//! [`current_submitter`] reads the task's state for the rule that decides
-//! when a request needs the queue at all (`policy::submit_inline`).
-//! [`Ticker`] runs periodic work (the file cache's reaper) only while there
+//! [`IoQueue`] is the only code in this project that calls
+//! `alloc_workqueue`/`destroy_workqueue`; its workers' flags are set by
+//! [`super::task::TaskFlagsScope`]. [`Ticker`] runs periodic work (the file cache's reaper) only while there
 //! is work for it.
 
-use core::marker::PhantomData;
 use core::ops::Deref;
 use core::ptr::NonNull;
 use kernel::{
@@ -41,7 +38,7 @@ use kernel::{
 ///
 /// `ptr` points to a work queue returned by `alloc_workqueue` that is owned
 /// by this value and has not been destroyed.
-pub struct IoQueue {
+pub(crate) struct IoQueue {
     ptr: NonNull<bindings::workqueue_struct>,
 }
 
@@ -52,7 +49,7 @@ unsafe impl Sync for IoQueue {}
 
 impl IoQueue {
     /// Allocates an unbound queue named `name` with the default concurrency.
-    pub fn new_unbound(name: &'static CStr) -> Result<Self> {
+    pub(crate) fn new_unbound(name: &'static CStr) -> Result<Self> {
         // SAFETY: The format is a valid "%s" C string and `name` is a valid
         // NUL-terminated string for the one `%s` it consumes; `alloc_workqueue`
         // copies the resulting name.
@@ -73,7 +70,7 @@ impl IoQueue {
 impl IoQueue {
     /// The queue as a plain pointer, for code that must reach it without a
     /// borrow (completions in interrupt context).
-    pub fn as_ptr(&self) -> *mut bindings::workqueue_struct {
+    pub(crate) fn as_ptr(&self) -> *mut bindings::workqueue_struct {
         self.ptr.as_ptr()
     }
 }
@@ -97,105 +94,8 @@ impl Drop for IoQueue {
     }
 }
 
-/// Task flags an I/O worker carries while it submits to the lower filesystem.
-const IO_WORKER_FLAGS: u32 = bindings::PF_LOCAL_THROTTLE | bindings::PF_MEMALLOC_NOIO;
-
-/// Sets task flags on the current task for as long as it lives.
-///
-/// Dropping the scope restores exactly the bits it set to what they were,
-/// on every exit path, and leaves any other flag change alone.
-///
-/// # Invariants
-///
-/// `saved` holds the values of the `set` bits of `current->flags` at
-/// creation, and the scope is dropped by the task that created it (it is
-/// neither `Send` nor `Sync`).
-pub struct TaskFlagsScope {
-    set: u32,
-    saved: u32,
-    _not_send: PhantomData<*mut ()>,
-}
-
-impl TaskFlagsScope {
-    /// Marks the current task as a nested I/O worker:
-    /// `PF_LOCAL_THROTTLE | PF_MEMALLOC_NOIO`, the loop driver's model.
-    pub fn io_worker() -> Self {
-        Self::enter(IO_WORKER_FLAGS)
-    }
-
-    /// Makes every allocation of the current task behave as `GFP_NOIO`
-    /// (`PF_MEMALLOC_NOIO`), for code that runs in the NFS client's
-    /// writeback path.
-    pub fn memalloc_noio() -> Self {
-        Self::enter(bindings::PF_MEMALLOC_NOIO)
-    }
-
-    fn enter(set: u32) -> Self {
-        // SAFETY: `get_current` returns the running task, which outlives
-        // this call; only the task itself writes its own `flags`.
-        let saved = unsafe {
-            let task = bindings::get_current();
-            let saved = (*task).flags & set;
-            (*task).flags |= set;
-            saved
-        };
-        // INVARIANT: `saved` holds the `set` bits as they were.
-        Self {
-            set,
-            saved,
-            _not_send: PhantomData,
-        }
-    }
-}
-
-impl Drop for TaskFlagsScope {
-    fn drop(&mut self) {
-        // SAFETY: By the type invariant this runs on the task that entered
-        // the scope, which is the only writer of its own `flags`.
-        unsafe {
-            let task = bindings::get_current();
-            (*task).flags = ((*task).flags & !self.set) | self.saved;
-        }
-    }
-}
-
-/// Task flags that make a task someone else's nested I/O submitter or put
-/// it inside a NOIO/NOFS scope of its own.
-const NESTED_IO_FLAGS: u32 =
-    bindings::PF_LOCAL_THROTTLE | bindings::PF_MEMALLOC_NOIO | bindings::PF_MEMALLOC_NOFS;
-
-/// The current task as [`crate::policy::submit_inline`] judges it: its
-/// flags, whether it may block, and how much of its kernel stack is left
-/// below the caller's frame.
-///
-/// Read before the caller changes any of the flags itself.
-pub fn current_submitter() -> crate::policy::Submitter {
-    let here = 0u8;
-    let sp = core::ptr::addr_of!(here) as usize;
-    // SAFETY: `get_current` returns the running task, which outlives this
-    // call; its `flags` are only written by itself, and `stack` is fixed
-    // for its life.
-    let (flags, stack) = unsafe {
-        let task = bindings::get_current();
-        ((*task).flags, (*task).stack as usize)
-    };
-    // SAFETY: Only reads the preempt count and the interrupt flag.
-    let may_block = unsafe { crate::nfs::bindings::localio_rs_may_block() };
-    let stack_size = crate::nfs::bindings::LOCALIO_RS_THREAD_SIZE;
-    crate::policy::Submitter {
-        may_block,
-        workqueue_worker: flags & bindings::PF_WQ_WORKER != 0,
-        kernel_thread: flags & bindings::PF_KTHREAD != 0,
-        reclaim: flags & (bindings::PF_MEMALLOC | bindings::PF_KSWAPD) != 0,
-        nested_io: flags & NESTED_IO_FLAGS != 0,
-        // The stack grows down from `stack + THREAD_SIZE` on x86_64.
-        stack_left: sp.saturating_sub(stack).min(stack_size),
-        stack_size,
-    }
-}
-
 /// What a [`Ticker`] does on every tick.
-pub trait Tick: Send + Sync + 'static {
+pub(crate) trait Tick: Send + Sync + 'static {
     /// One tick, on a system worker; returns whether to tick again.
     fn tick(&self) -> bool;
 }
@@ -209,7 +109,7 @@ pub trait Tick: Send + Sync + 'static {
 /// `dwork` is initialised with [`Ticker::run`] as its function, and is
 /// cancelled (synchronously) before the value is freed.
 #[pin_data(PinnedDrop)]
-pub struct Ticker<T: Tick> {
+pub(crate) struct Ticker<T: Tick> {
     #[pin]
     dwork: Opaque<bindings::delayed_work>,
     data: Arc<T>,
@@ -227,13 +127,13 @@ unsafe impl<T: Tick> Sync for Ticker<T> {}
 impl<T: Tick> Ticker<T> {
     /// A ticker with a tick every `interval_ms` milliseconds once kicked,
     /// on the system queue.
-    pub fn new(data: Arc<T>, interval_ms: u32) -> Result<Pin<KBox<Self>>> {
+    pub(crate) fn new(data: Arc<T>, interval_ms: u32) -> Result<Pin<KBox<Self>>> {
         Self::with_queue(data, interval_ms, false)
     }
 
     /// As [`Ticker::new`], on the queue for work that may block for long
     /// (a synchronous RPC to a server that does not answer).
-    pub fn new_long(data: Arc<T>, interval_ms: u32) -> Result<Pin<KBox<Self>>> {
+    pub(crate) fn new_long(data: Arc<T>, interval_ms: u32) -> Result<Pin<KBox<Self>>> {
         Self::with_queue(data, interval_ms, true)
     }
 
@@ -242,7 +142,7 @@ impl<T: Tick> Ticker<T> {
             pin_init!(Self {
                 // SAFETY: `dwork` is initialised in place, with our function.
                 dwork <- Opaque::ffi_init(|dwork| unsafe {
-                    crate::nfs::bindings::localio_rs_init_delayed_work(dwork, Some(Self::run))
+                    super::bindings::localio_rs_init_delayed_work(dwork, Some(Self::run))
                 }),
                 data,
                 interval: msecs_to_jiffies(interval_ms),
@@ -255,7 +155,7 @@ impl<T: Tick> Ticker<T> {
     /// Makes sure a tick comes within one interval. A tick that is running
     /// and asks for no more still leaves this one queued: what made the
     /// caller kick is seen by the next tick.
-    pub fn kick(&self) {
+    pub(crate) fn kick(&self) {
         self.schedule();
     }
 

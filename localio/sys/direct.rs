@@ -32,7 +32,7 @@ use super::local_io::{enqueue_io, InFlight};
 use super::request::{
     file_key, Accepted, Declined, FileKey, Invariant, Nfs4State, NfsClient, Opener,
 };
-use crate::workqueue::TaskFlagsScope;
+use super::task::TaskFlagsScope;
 use core::marker::PhantomData;
 use core::mem::{ManuallyDrop, MaybeUninit};
 use core::pin::Pin;
@@ -420,7 +420,7 @@ unsafe impl<J: DirectJob> Send for DirectIo<J> {}
 
 impl<J: DirectJob> DirectIo<J> {
     /// Runs `request` on `job`'s file from the offering task, which must
-    /// be the application's own (`policy::submit_inline`), in `slot`,
+    /// be the application's own, in `slot`,
     /// reserved for it. Returns what the hook returns: the result, or
     /// `-EIOCBQUEUED` once an asynchronous request is the filesystem's.
     pub(crate) fn run(slot: DirectSlot<J>, request: DirectRequest<'_>, job: J) -> isize {
