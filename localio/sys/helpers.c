@@ -27,11 +27,6 @@ void localio_rs_put_cred(const struct cred *cred)
 	put_cred(cred);
 }
 
-struct file *localio_rs_get_file(struct file *file)
-{
-	return get_file(file);
-}
-
 loff_t localio_rs_i_size_read(const struct inode *inode)
 {
 	return i_size_read(inode);

@@ -14,7 +14,6 @@ struct work_struct;
 
 const struct cred *localio_rs_get_cred(const struct cred *cred);
 void localio_rs_put_cred(const struct cred *cred);
-struct file *localio_rs_get_file(struct file *file);
 loff_t localio_rs_i_size_read(const struct inode *inode);
 size_t localio_rs_iov_iter_count(const struct iov_iter *iter);
 void localio_rs_init_sync_kiocb(struct kiocb *kiocb, struct file *file);

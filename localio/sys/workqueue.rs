@@ -20,7 +20,6 @@
 //! [`super::task::TaskFlagsScope`]. [`Ticker`] runs periodic work (the file cache's reaper) only while there
 //! is work for it.
 
-use core::ops::Deref;
 use core::ptr::NonNull;
 use kernel::{
     bindings, c_str,
@@ -29,7 +28,6 @@ use kernel::{
     sync::Arc,
     time::{msecs_to_jiffies, Jiffies},
     types::Opaque,
-    workqueue::Queue,
 };
 
 /// A dedicated unbound work queue without a rescuer, destroyed on drop.
@@ -72,16 +70,6 @@ impl IoQueue {
     /// borrow (completions in interrupt context).
     pub(crate) fn as_ptr(&self) -> *mut bindings::workqueue_struct {
         self.ptr.as_ptr()
-    }
-}
-
-impl Deref for IoQueue {
-    type Target = Queue;
-
-    fn deref(&self) -> &Queue {
-        // SAFETY: By the type invariant the queue stays valid until `drop`,
-        // which cannot run while this borrow of `self` lives.
-        unsafe { Queue::from_raw(self.ptr.as_ptr()) }
     }
 }
 
