@@ -391,9 +391,8 @@ impl<J: DirectJob> DirectSlot<J> {
 /// # Invariants
 ///
 /// For an asynchronous request: from the call of `->read_iter` /
-/// `->write_iter` the filesystem owns the allocation until `ki_complete`,
-/// which gives it back to the submitter if its handoff still says
-/// submitting, or else owns it itself. `write_started` says whether
+/// `->write_iter` the allocation is the [`Handoff`]'s: whoever of the
+/// submission and `ki_complete` drops its last reference owns it. `write_started` says whether
 /// `kiocb_start_write` was called and not yet balanced.
 #[pin_data(PinnedDrop)]
 pub(crate) struct DirectIo<J: DirectJob> {
@@ -608,7 +607,6 @@ impl<J: DirectJob> DirectIo<J> {
         // SAFETY: `kiocb` is ours to initialise, in the pinned allocation.
         unsafe { init_kiocb(kiocb, &file, request, Some(Self::complete)) };
         io.write_started = request.write;
-        io.handoff.submitting();
         let (file, write) = (file.as_ptr(), request.write);
         // SAFETY: A bitwise copy of a valid iterator, to start again from.
         let mut saved = unsafe { core::ptr::read(iter) };
@@ -626,9 +624,9 @@ impl<J: DirectJob> DirectIo<J> {
             }
         };
         let result = if result == -(b::EIOCBQUEUED as isize) {
-            // SAFETY: Nothing frees `raw` while it is submitting (type
-            // invariant); only its handoff is touched.
-            match unsafe { (*raw).handoff.submitted() } {
+            // SAFETY: Nothing frees `raw` while the submission holds its
+            // reference (type invariant); only its handoff is touched.
+            match unsafe { (*raw).handoff.returned() } {
                 Ok(()) => return result,
                 Err(completed) => completed,
             }

@@ -3,80 +3,56 @@
 //! Who finishes an asynchronous I/O: the task that submitted it, or its
 //! `ki_complete`.
 //!
-//! A filesystem may call `ki_complete` before its `->read_iter` or
-//! `->write_iter` has returned (a RAM disk, or a fast device, completes
-//! the bio inside `submit_bio()`), or long after, from interrupt context.
-//! A [`Handoff`] settles with one compare-and-exchange on each side which
-//! of the two owns the I/O afterwards: the submitter, while its call has
-//! not returned (it then finishes the I/O in place, with no queue hop),
-//! else the completion. Whoever loses the exchange owns nothing.
+//! Settled as loop.c settles it (`lo_rw_aio()`): the submission and the
+//! completion each hold one of two references to the I/O, and whoever
+//! drops the last finishes it. A filesystem may call `ki_complete` before
+//! its `->read_iter` or `->write_iter` has returned (a RAM disk, or a fast
+//! device, completes the bio inside `submit_bio()`): the submitter's
+//! reference, dropped when the call returns, is then the last, and the
+//! submitter finishes the I/O in place, with no queue hop. Otherwise
+//! `ki_complete` drops the last one, maybe in interrupt context, and hands
+//! the I/O on. A call that returns its result itself (not
+//! `-EIOCBQUEUED`) has no `ki_complete`: its submitter finishes it.
 
 use core::sync::atomic::{AtomicIsize, AtomicU8, Ordering};
 
-/// Not yet handed to the filesystem.
-const QUEUED: u8 = 0;
-/// Inside `->read_iter`/`->write_iter`: a `ki_complete` now leaves the
-/// I/O to the submitter, which finishes it when the call returns.
-const SUBMITTING: u8 = 1;
-/// The call returned `-EIOCBQUEUED` first: `ki_complete` owns the I/O.
-const SUBMITTED: u8 = 2;
-/// `ki_complete` ran; `result` holds its result.
-const COMPLETED: u8 = 3;
-
-/// The state an asynchronous I/O's submitter and completion share.
+/// The references an asynchronous I/O's submitter and completion share.
 pub(crate) struct Handoff {
-    state: AtomicU8,
+    refs: AtomicU8,
+    /// Written by `ki_complete` before it drops its reference.
     result: AtomicIsize,
 }
 
 impl Handoff {
-    /// Not yet submitted.
+    /// Both references held: not yet completed.
     pub(crate) const fn new() -> Self {
         Self {
-            state: AtomicU8::new(QUEUED),
+            refs: AtomicU8::new(2),
             result: AtomicIsize::new(0),
         }
     }
 
-    /// The submitter is about to call the filesystem.
-    pub(crate) fn submitting(&self) {
-        self.state.store(SUBMITTING, Ordering::Relaxed);
-    }
-
-    /// The call returned `-EIOCBQUEUED`: `Ok` if the I/O is now the
-    /// completion's, or the completion's result if it ran within the call
-    /// and left the I/O to the submitter.
-    pub(crate) fn submitted(&self) -> Result<(), isize> {
-        match self.state.compare_exchange(
-            SUBMITTING,
-            SUBMITTED,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
-            Ok(_) => Ok(()),
-            Err(_) => Err(self.result.load(Ordering::Relaxed)),
+    /// The submitter's call returned `-EIOCBQUEUED`: drops its reference.
+    /// `Ok` if the I/O is now the completion's, or the completion's result
+    /// if it ran within the call and so left the I/O to the submitter.
+    pub(crate) fn returned(&self) -> Result<(), isize> {
+        match self.refs.fetch_sub(1, Ordering::AcqRel) {
+            1 => Err(self.result.load(Ordering::Relaxed)),
+            _ => Ok(()),
         }
     }
 
-    /// `ki_complete` with `result`: whether the completion now owns the
-    /// I/O (the call had returned), rather than its submitter.
+    /// `ki_complete` with `result`: drops its reference; whether that was
+    /// the last, so that the completion owns the I/O (the call had
+    /// returned) rather than its submitter.
     pub(crate) fn completed(&self, result: isize) -> bool {
         self.result.store(result, Ordering::Relaxed);
-        if self
-            .state
-            .compare_exchange(SUBMITTING, COMPLETED, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-        {
-            return false;
-        }
-        self.state.store(COMPLETED, Ordering::Relaxed);
-        true
+        self.refs.fetch_sub(1, Ordering::AcqRel) == 1
     }
 
-    /// The completion's result, once it ran (for the worker that finishes
-    /// a completed I/O or else submits it).
+    /// The completion's result, once both references are dropped (for a
+    /// worker, which finishes a completed I/O or else submits it).
     pub(crate) fn result(&self) -> Option<isize> {
-        (self.state.load(Ordering::Acquire) == COMPLETED)
-            .then(|| self.result.load(Ordering::Relaxed))
+        (self.refs.load(Ordering::Acquire) == 0).then(|| self.result.load(Ordering::Relaxed))
     }
 }

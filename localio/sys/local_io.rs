@@ -100,6 +100,16 @@ pub(crate) enum Op {
     Sync { start: u64, end: u64 },
 }
 
+/// What is left of an I/O once what runs before its direct I/O has run.
+enum Next {
+    /// Nothing: it is over, with this result.
+    Done(isize),
+    /// No direct I/O (a WRITE that is all head): its end.
+    Finish,
+    /// The direct I/O at `pos`, with these kiocb flags.
+    Direct { pos: u64, write: bool, flags: i32 },
+}
+
 /// The module's I/O queue while a [`LocalIoQueue`] publishes it.
 static QUEUE: AtomicPtr<b::workqueue_struct> = AtomicPtr::new(core::ptr::null_mut());
 
@@ -305,12 +315,10 @@ impl<J: IoJob> IoSlot<J> {
 /// - the first `nr_pages` entries of `heap_bvecs` if it is `Some`, else
 ///   of `inline_bvecs`, are initialised and cover pages that `job` keeps
 ///   alive until the I/O has completed (the NFS request owns them).
-/// - `kiocb` is initialised while its handoff says submitting or later.
-///   From the call of `->read_iter`/`->write_iter` the filesystem owns the
-///   whole allocation until `ki_complete`, which gives it back to the
-///   submitter if its handoff still says submitting (the call has not
-///   returned), or else owns it itself; nothing frees it while it
-///   is submitting.
+/// - `kiocb` is initialised from the call of `->read_iter`/`->write_iter`,
+///   from which the allocation is the [`Handoff`]'s: whoever of the
+///   submission and `ki_complete` drops its last reference owns it; nothing
+///   frees it before.
 /// - `write_started` says whether `kiocb_start_write` was called and not
 ///   yet balanced; `complete`, `finish` (before a tail piece), `into_job`
 ///   or `drop` balances it, once.
@@ -365,7 +373,7 @@ impl<J: IoJob> LocalIo<J> {
             this.job.submitting(false);
             Self::submit(this);
         } else if let Err(this) = Self::enqueue(this) {
-            J::done(this, -(b::ESHUTDOWN as isize), true);
+            Self::end(this, -(b::ESHUTDOWN as isize), true);
         }
     }
 
@@ -468,30 +476,30 @@ impl<J: IoJob> LocalIo<J> {
     /// Runs the I/O on this task: the worker's, or the offering task's.
     fn submit(mut this: Pin<KBox<Self>>) {
         let _flags = TaskFlagsScope::io_worker();
-        // SAFETY: Not moved out of; the fields written are not structurally
-        // pinned or are `Opaque` and initialised in place.
+        // SAFETY: Not moved out of; only fields that are not structurally
+        // pinned are written.
         let io = unsafe { this.as_mut().get_unchecked_mut() };
-        let (pos, write, flags) = match io.op {
-            Op::Sync { start, end } => {
-                let file = io.job.file();
-                // SAFETY: The file is open (`LowerFile`), its credentials
-                // live as long.
-                let result = unsafe {
-                    let _cred = CredOverride::new(file.opener_cred());
-                    b::vfs_fsync_range(file.as_ptr(), start as i64, end as i64, 0)
-                };
-                J::done(this, result as isize, true);
-                return;
-            }
+        match io.before_direct() {
+            Next::Done(result) => Self::end(this, result, true),
+            Next::Finish => Self::finish(this, 0, true),
+            Next::Direct { pos, write, flags } => Self::submit_direct(this, pos, write, flags),
+        }
+    }
+
+    /// Runs what the I/O does before its direct I/O, or instead of it: a
+    /// COMMIT's sync, a READ through the page cache, a WRITE's head piece.
+    fn before_direct(&mut self) -> Next {
+        match self.op {
+            Op::Sync { start, end } => Next::Done(self.sync_range(start, end, false)),
             Op::Read {
                 pos,
                 buffered: true,
-            } => {
-                let got = io.read_buffered(pos);
-                J::done(this, got, true);
-                return;
-            }
-            Op::Read { pos, .. } => (pos, false, 0),
+            } => Next::Done(self.read_buffered(pos)),
+            Op::Read { pos, .. } => Next::Direct {
+                pos,
+                write: false,
+                flags: 0,
+            },
             Op::Write {
                 pos,
                 dsync,
@@ -499,17 +507,15 @@ impl<J: IoJob> LocalIo<J> {
                 buffered,
             } => {
                 if buffered.head != 0 {
-                    let written = io.write_buffered(0, buffered.head, pos);
+                    let written = self.write_buffered(0, buffered.head, pos);
                     // Short or failed: that is the WRITE's result. Past
                     // here the head is written in full.
                     if written != buffered.head as isize {
-                        J::done(this, written, true);
-                        return;
+                        return Next::Done(written);
                     }
                 }
-                if io.body().1 == 0 {
-                    Self::finish(this, 0, true);
-                    return;
+                if self.body().1 == 0 {
+                    return Next::Finish;
                 }
                 // With pieces, one sync after the last covers them all
                 // (`finish_pieces`), not the body's own.
@@ -521,9 +527,23 @@ impl<J: IoJob> LocalIo<J> {
                 if sync && body_syncs {
                     flags |= b::LOCALIO_RS_IOCB_SYNC;
                 }
-                (pos + u64::from(buffered.head), true, flags)
+                let pos = pos + u64::from(buffered.head);
+                Next::Direct {
+                    pos,
+                    write: true,
+                    flags,
+                }
             }
-        };
+        }
+    }
+
+    /// Submits the direct I/O at `pos` (`write` or read) with the kiocb's
+    /// `flags`; it ends here if the filesystem completes it within the call,
+    /// else in [`Self::complete`].
+    fn submit_direct(mut this: Pin<KBox<Self>>, pos: u64, write: bool, flags: i32) {
+        // SAFETY: Not moved out of; the fields written are not structurally
+        // pinned or are `Opaque` and initialised in place.
+        let io = unsafe { this.as_mut().get_unchecked_mut() };
         // Never past the pages covered: a slot reserved for fewer pages
         // than the job has makes a short I/O, which NFS resends the rest of.
         let (from, body) = io.body();
@@ -554,7 +574,6 @@ impl<J: IoJob> LocalIo<J> {
                 io.write_started = true;
             }
         }
-        io.handoff.submitting();
         // From here the filesystem may own the allocation: give up the box.
         // SAFETY: Rebuilt below or by `complete` from the same pointer; the
         // allocation is never moved.
@@ -575,9 +594,9 @@ impl<J: IoJob> LocalIo<J> {
             }
         };
         let result = if result == -(b::EIOCBQUEUED as isize) {
-            // SAFETY: Nothing frees `raw` while it is submitting (type
-            // invariant); only its handoff is touched.
-            match unsafe { (*raw).handoff.submitted() } {
+            // SAFETY: Nothing frees `raw` while the submission holds its
+            // reference (type invariant); only its handoff is touched.
+            match unsafe { (*raw).handoff.returned() } {
                 // The filesystem's until `ki_complete`.
                 Ok(()) => return,
                 // `ki_complete` ran within the call and left the I/O to us.
@@ -681,6 +700,12 @@ impl<J: IoJob> LocalIo<J> {
             }
             _ => result,
         };
+        Self::end(this, result, inline);
+    }
+
+    /// The one end of every I/O, whichever way it went: hands the result
+    /// to the job, which finishes the NFS request.
+    fn end(this: Pin<KBox<Self>>, result: isize, inline: bool) {
         J::done(this, result, inline);
     }
 
@@ -705,18 +730,25 @@ impl<J: IoJob> LocalIo<J> {
     /// Syncs the `written` bytes at `pos` of the lower file (`datasync`:
     /// their data only); `written`, or the sync's errno. Task context.
     fn sync_written(&self, pos: u64, written: isize, datasync: bool) -> isize {
-        let lower = self.job.file();
         let end = pos + written as u64 - 1;
+        match self.sync_range(pos, end, datasync) {
+            0.. => written,
+            errno => errno,
+        }
+    }
+
+    /// `vfs_fsync_range()` of `start..=end` of the lower file, as its
+    /// opener (`datasync`: the data only); 0 or a negative errno. Task
+    /// context.
+    fn sync_range(&self, start: u64, end: u64, datasync: bool) -> isize {
+        let lower = self.job.file();
         // SAFETY: The file is open (the job holds it) and its credentials
         // live as long; task context.
         let synced = unsafe {
             let _cred = CredOverride::new(lower.opener_cred());
-            b::vfs_fsync_range(lower.as_ptr(), pos as i64, end as i64, datasync.into())
+            b::vfs_fsync_range(lower.as_ptr(), start as i64, end as i64, datasync.into())
         };
-        match synced {
-            0.. => written,
-            errno => errno as isize,
-        }
+        synced as isize
     }
 
     /// [`Self::finish`] for a WRITE with `pieces`: its total, the head's
