@@ -464,7 +464,7 @@ fn serve<'a>(
     let decline = |offer: Offer<'a>, reason| Err((offer.decline(), reason));
     // nfs.ko's LOCALIO handshake (UUID_IS_LOCAL) found nfsd in this kernel
     if !nfs_client.handshake_found_local() {
-        if client.want_probe(nfs_client, clients::NOT_LOCAL_PROBE_NS) {
+        if client.want_handshake(nfs_client, clients::NOT_LOCAL_HANDSHAKE_NS) {
             localio.handshakes.kick();
         }
         return decline(offer, DeclineReason::NotLocal);
@@ -500,7 +500,7 @@ fn serve<'a>(
     // reaper must tick), or found nfsd gone and asked for a handshake.
     if missed {
         localio.reaper.kick();
-        if client.probe_pending() {
+        if client.handshake_pending() {
             localio.handshakes.kick();
         }
     }

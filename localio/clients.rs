@@ -126,10 +126,10 @@ pub(crate) struct OpenFile {
 
 /// How often a client whose handshake said "not local" redoes it: nfsd
 /// may have been started since.
-pub(crate) const NOT_LOCAL_PROBE_NS: u64 = 5_000_000_000;
+pub(crate) const NOT_LOCAL_HANDSHAKE_NS: u64 = 5_000_000_000;
 /// How often a client whose opens find nfsd gone redoes the handshake, so
 /// that LOCALIO resumes once nfsd is back.
-const NFSD_GONE_PROBE_NS: u64 = 1_000_000_000;
+const NFSD_GONE_HANDSHAKE_NS: u64 = 1_000_000_000;
 
 /// Why an open through nfsd failed.
 pub(crate) struct OpenFailure {
@@ -336,9 +336,9 @@ pub(crate) struct Client {
     /// client it needs (the reaper may run after the client's last mount
     /// has gone).
     #[pin]
-    probe: SpinLock<Option<ARef<NfsClient>>>,
+    handshake: SpinLock<Option<ARef<NfsClient>>>,
     /// When a handshake was last asked for (nanoseconds; 0: never).
-    probe_asked_ns: AtomicU64,
+    handshake_asked_ns: AtomicU64,
     path: AtomicU8,
     #[pin]
     table: SpinLock<FileTable>,
@@ -362,18 +362,18 @@ impl Client {
     /// The handshake is a synchronous RPC to the server during which
     /// LOCALIO is off for all its mounts: never on the I/O path, and at
     /// most once per interval per client.
-    pub(crate) fn want_probe(&self, nfs_client: &NfsClient, interval_ns: u64) -> bool {
+    pub(crate) fn want_handshake(&self, nfs_client: &NfsClient, interval_ns: u64) -> bool {
         let now = now_ns();
-        let prev = self.probe_asked_ns.load(Ordering::Relaxed);
+        let prev = self.handshake_asked_ns.load(Ordering::Relaxed);
         if !due(prev, now, interval_ns)
             || self
-                .probe_asked_ns
+                .handshake_asked_ns
                 .compare_exchange(prev, now, Ordering::Relaxed, Ordering::Relaxed)
                 .is_err()
         {
             return false;
         }
-        let replaced = self.probe.lock().replace(ARef::from(nfs_client));
+        let replaced = self.handshake.lock().replace(ARef::from(nfs_client));
         // Not the last reference: the request's mount holds the client.
         drop(replaced);
         true
@@ -388,7 +388,7 @@ impl Client {
     /// The opened file for a request of `nfs_client` with `key`: the
     /// cached one, or one `open` opens now (and which is cached when there
     /// is room). An open that finds nfsd gone asks for the handshake to be
-    /// redone ([`Self::want_probe`]).
+    /// redone ([`Self::want_handshake`]).
     pub(crate) fn file_for(
         &self,
         nfs_client: &NfsClient,
@@ -447,7 +447,7 @@ impl Client {
             Ok(file) => file,
             Err(failure) => {
                 if failure.nfsd_gone {
-                    self.want_probe(nfs_client, NFSD_GONE_PROBE_NS);
+                    self.want_handshake(nfs_client, NFSD_GONE_HANDSHAKE_NS);
                 }
                 if failure.reason == DeclineReason::OpenFailed {
                     let refused = Entry::Refused {
@@ -616,19 +616,19 @@ impl Client {
         );
     }
 
-    /// Whether a handshake waits to be redone ([`Self::want_probe`]).
-    pub(crate) fn probe_pending(&self) -> bool {
-        self.probe.lock().is_some()
+    /// Whether a handshake waits to be redone ([`Self::want_handshake`]).
+    pub(crate) fn handshake_pending(&self) -> bool {
+        self.handshake.lock().is_some()
     }
 
     /// Redoes the handshake asked for, if any. Never on the reaper: the
     /// handshake is an RPC that can block for minutes against an nfsd
     /// that is stopping, and that nfsd waits for the files the reaper
     /// lets go of.
-    fn run_probe(&self) {
-        let probe = self.probe.lock().take();
-        if let Some(nfs_client) = probe {
-            nfs_client.probe();
+    fn run_handshake(&self) {
+        let pending = self.handshake.lock().take();
+        if let Some(nfs_client) = pending {
+            nfs_client.redo_handshake();
             self.count(|c| c.bump(HANDSHAKES, ()));
             trace::handshake(
                 &self.server,
@@ -820,8 +820,8 @@ impl Clients {
                 nfs_version: nfs_client.nfs_version(),
                 data_server: nfs_client.is_data_server(),
                 counters,
-                probe <- new_spinlock!(None, "localio_rs::Client::probe"),
-                probe_asked_ns: AtomicU64::new(0),
+                handshake <- new_spinlock!(None, "localio_rs::Client::handshake"),
+                handshake_asked_ns: AtomicU64::new(0),
                 path: AtomicU8::new(PathState::Unknown.code()),
                 table <- new_spinlock!(
                     FileTable { files: RBTree::new(), len: 0, open: 0 },
@@ -895,9 +895,9 @@ impl Clients {
         left != 0
     }
 
-    /// Redoes the handshakes clients asked for ([`Client::want_probe`]).
-    fn run_probes(&self) {
-        self.each_client_unlocked(Client::run_probe);
+    /// Redoes the handshakes clients asked for ([`Client::want_handshake`]).
+    fn run_handshakes(&self) {
+        self.each_client_unlocked(Client::run_handshake);
     }
 
     /// Counts in the module's counters and in `client`'s, if any.
@@ -960,7 +960,7 @@ pub(crate) struct Handshakes(pub(crate) Arc<Clients>);
 impl Tick for Handshakes {
     /// Runs once per kick.
     fn tick(&self) -> bool {
-        self.0.run_probes();
+        self.0.run_handshakes();
         false
     }
 }

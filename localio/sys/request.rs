@@ -186,7 +186,7 @@ impl NfsClient {
     /// Redoes the LOCALIO handshake: a synchronous RPC to the server, and
     /// meanwhile LOCALIO is off for every mount of the client. Only off
     /// the I/O path. May sleep.
-    pub(crate) fn probe(&self) {
+    pub(crate) fn redo_handshake(&self) {
         // SAFETY: The client is alive for `&self`; callers run in task
         // context.
         unsafe { b::nfs_local_probe(self.as_raw()) }
