@@ -42,13 +42,13 @@ use kernel::{
     rbtree::{RBTree, RBTreeNode},
     str::{CStr, CString},
     sync::{Arc, SpinLock},
-    time::Ktime,
     types::ARef,
 };
 
 use crate::lifetime::{
     refusal_blocks, refusal_current, sweep_file, FileAtTick, ReleaseReason, Reuse,
 };
+use crate::now_ns;
 use crate::outcome::DeclineReason;
 use crate::path_state::{due, PathState};
 use crate::plan::DioAlignment;
@@ -104,10 +104,6 @@ type PendingOpens = [Option<(FileKey, OwnedOpener)>; MAX_PENDING_OPENS];
 /// same key waiting already.
 fn room_for(pending: &PendingOpens, key: &FileKey) -> bool {
     pending.iter().any(Option::is_none) && !pending.iter().flatten().any(|(k, _)| k.same(key))
-}
-
-fn now_ns() -> u64 {
-    u64::try_from(Ktime::ktime_get().to_ns()).unwrap_or(0)
 }
 
 /// A file opened through the nfsd shim, released when the last user lets

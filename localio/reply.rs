@@ -74,6 +74,12 @@ pub fn client_errno(lower: i64) -> i32 {
     }
 }
 
+/// A lower filesystem's negative result, as the errno it is (EIO if it
+/// is none).
+pub fn lower_errno(result: i64) -> i32 {
+    i32::try_from(result).unwrap_or(-errno::EIO)
+}
+
 /// Whether a READ of `requested` bytes at `offset` that returned `got`
 /// bytes, on a file `size` bytes long after the read, reached end of
 /// file, as nfsd tells (`nfsd_eof_on_read()`): nothing read of something

@@ -202,6 +202,12 @@ mod tests {
     }
 
     #[test]
+    fn a_lower_result_is_its_errno_or_eio() {
+        assert_eq!(lower_errno(-(ENOSPC as i64)), -ENOSPC);
+        assert_eq!(lower_errno(i64::MIN), -EIO);
+    }
+
+    #[test]
     fn read_eof_detection() {
         // Short read that reached the size: EOF.
         assert!(read_eof(0, 4096, 100, 100));

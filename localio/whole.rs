@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! An application's O_DIRECT request offered whole (patch 0017), before
+//! nfs.ko builds any pageio request for it: served from the exported file
+//! by the application's own task with the application's own iterator, or
+//! left to the pageio path (`offer.rs`) with one record of why.
+
+use crate::clients::{Client, FileInUse, OpenFile};
+use crate::outcome::{DirectDecline, RequestKind};
+use crate::stats::{DIRECT, DIRECT_DECLINED, OFFERED};
+use crate::submit::{self, Submitter};
+use crate::sys::direct::{DirectIo, DirectJob, DirectOffer, DirectSlot};
+use crate::sys::file::LowerFile;
+use crate::sys::request::{Accepted, Declined};
+use crate::sys::task::current_submitter;
+use crate::sys::trace;
+use crate::{plan, reply, Localio};
+use kernel::{prelude::*, sync::Arc};
+
+/// The outcome of an offer: taken, with what the hook returns, or left to
+/// the pageio path and why.
+type Outcome<'a> = Result<(Accepted<'a>, isize), (Declined<'a>, DirectDecline)>;
+
+/// `->direct`: serves `offer` whole, or declines it to the pageio path.
+pub(crate) fn offer<'a>(
+    localio: &Localio,
+    offer: DirectOffer<'a>,
+) -> Result<(Accepted<'a>, isize), Declined<'a>> {
+    let submitter = current_submitter();
+    let kind = match offer.is_write() {
+        true => RequestKind::Write,
+        false => RequestKind::Read,
+    };
+    let offered_ns = crate::trace_clock();
+    let (pos, count) = (
+        offer.pos(),
+        u32::try_from(offer.count()).unwrap_or(u32::MAX),
+    );
+    let who = trace::Who {
+        client: offer.client(),
+        fileid: offer.fileid(),
+    };
+    trace::offer(&who, name(kind), pos, count);
+    let client = localio.clients.get_or_add(offer.client());
+    let outcome = match &client {
+        Some(client) => serve(offer, kind, &submitter, client, localio, offered_ns),
+        None => Err((offer.decline(), DirectDecline::NoMemory)),
+    };
+    outcome.map_err(|(declined, reason)| {
+        trace::decline(&who, name(kind), pos, count, reason.name());
+        localio
+            .clients
+            .count(client.as_deref(), |c| c.bump(DIRECT_DECLINED, reason));
+        declined
+    })
+}
+
+/// The trace events' name of an O_DIRECT request of `kind` offered whole.
+fn name(kind: RequestKind) -> &'static str {
+    match kind {
+        RequestKind::Write => "direct_write",
+        _ => "direct_read",
+    }
+}
+
+/// Serves `offer` whole from `client`'s file for it, submitted by the
+/// offering task, or says why nfs.ko's pageio path is to serve it.
+fn serve<'a>(
+    offer: DirectOffer<'a>,
+    kind: RequestKind,
+    submitter: &Submitter,
+    client: &Arc<Client>,
+    localio: &Localio,
+    offered_ns: u64,
+) -> Outcome<'a> {
+    let decline = |offer: DirectOffer<'a>, reason| Err((offer.decline(), reason));
+    let nfs_client = offer.client();
+    if !nfs_client.handshake_found_local() || !nfs_client.localio_enabled() {
+        return decline(offer, DirectDecline::Off);
+    }
+    // Only the application's own task submits it here: any other leaves
+    // it to the pageio path, whose queue submits what it may not.
+    if submit::submit_inline(submitter, false, 0).is_err() {
+        return decline(offer, DirectDecline::Submitter);
+    }
+    let file = match find_file(&offer, client, localio) {
+        Ok(file) => file,
+        Err(reason) => return decline(offer, reason),
+    };
+    let bounce = match route(&offer, &file) {
+        Ok(bounce) => bounce,
+        Err(reason) => return decline(offer, reason),
+    };
+    let Ok(slot) = DirectSlot::reserve(&offer, bounce) else {
+        return decline(offer, DirectDecline::NoMemory);
+    };
+    let count = u32::try_from(offer.count()).unwrap_or(u32::MAX);
+    client.count(|c| {
+        c.bump(OFFERED, kind);
+        c.bump(DIRECT, kind);
+        c.submission(Ok(()));
+        if bounce {
+            c.bounce(count);
+        }
+    });
+    client.note(Ok(()));
+    let (pos, fileid) = (offer.pos(), offer.fileid());
+    let who = trace::Who {
+        client: nfs_client,
+        fileid,
+    };
+    trace::accept(&who, name(kind), pos, count, count, "inline");
+    trace::submit(&file.lower_file(), name(kind), pos, count, false);
+    let (request, accepted) = offer.accept();
+    let job = Whole {
+        kind,
+        file: FileInUse::new(file),
+        client: client.clone(),
+        offset: pos,
+        count,
+        offered_ns,
+    };
+    Ok((accepted, DirectIo::run(slot, request, job)))
+}
+
+/// The file cached for `offer`'s caller and filehandle, opened here if it
+/// is not; the pageio path, which a decline hands the request to, asks
+/// for a handshake and says in the log why LOCALIO went off.
+fn find_file(
+    offer: &DirectOffer<'_>,
+    client: &Arc<Client>,
+    localio: &Localio,
+) -> Result<Arc<OpenFile>, DirectDecline> {
+    let mut missed = false;
+    let key = offer.key();
+    let found = client.file_for(offer.client(), &key, || {
+        missed = true;
+        OpenFile::open(&offer.opener(), &key)
+    });
+    if missed {
+        localio.reaper.kick();
+    }
+    let file = found.map_err(|_| DirectDecline::NoFile)?;
+    if file.lower_file().stack_depth() > 0 {
+        return Err(DirectDecline::Submitter);
+    }
+    Ok(file)
+}
+
+/// Whether `offer` is served from its own memory (`false`) or through a
+/// bounce buffer, or why not at all; and whether nfsd takes the NFSv4
+/// stateid its RPCs would carry, as it checks every READ's and WRITE's.
+fn route(offer: &DirectOffer<'_>, file: &OpenFile) -> Result<bool, DirectDecline> {
+    let (pos, count) = (offer.pos(), offer.count());
+    let fits = plan::direct_fits(pos, count, file.dio(), |addr_mask, len_mask| {
+        offer.segments_aligned(addr_mask, len_mask)
+    });
+    let bounce = plan::direct_route(fits, count, offer.is_async(), offer.is_write())?;
+    if let Some(state) = offer.nfs4_state() {
+        if !file.nfsd().stateid_ok(&state) {
+            return Err(DirectDecline::Stateid);
+        }
+    }
+    Ok(bounce)
+}
+
+/// An application's O_DIRECT request taken whole, on its way through a
+/// [`DirectIo`].
+struct Whole {
+    kind: RequestKind,
+    /// The file, kept open (and busy) until the request is done.
+    file: FileInUse,
+    client: Arc<Client>,
+    offset: u64,
+    count: u32,
+    /// When it was offered, for the completion's trace event (0 when that
+    /// event was off).
+    offered_ns: u64,
+}
+
+impl DirectJob for Whole {
+    fn file(&self) -> LowerFile<'_> {
+        self.file.lower_file()
+    }
+
+    /// Accounts and traces the result, and answers as nfsd's replies
+    /// would: its errno as the client would see it, and for a failed
+    /// write a new write verifier, as nfsd resets it.
+    fn done(&self, result: isize, inline: bool) -> isize {
+        let result = result as i64;
+        self.client.count(|c| c.complete(self.kind, result, inline));
+        let elapsed = crate::elapsed_since(self.offered_ns);
+        let lower = self.file.lower_file();
+        let kind = name(self.kind);
+        trace::complete(&lower, kind, self.offset, self.count, result, elapsed);
+        if result >= 0 {
+            return result as isize;
+        }
+        if self.kind == RequestKind::Write {
+            self.file.nfsd().write_failed(reply::lower_errno(result));
+        }
+        reply::client_errno(result) as isize
+    }
+
+    fn write_as_nfsd(&self, result: isize) -> bool {
+        reply::write_as_nfsd(result as i64)
+    }
+
+    /// nfsd's rule (`reply::read_eof`), against the size after the read.
+    fn read_on(&self, pos: u64, count: usize, got: usize) -> bool {
+        let requested = u32::try_from(count).unwrap_or(u32::MAX);
+        !reply::read_eof(pos, requested, got as u64, self.file.lower_file().size())
+    }
+
+    fn buffered(&self, bytes: isize) {
+        let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
+        self.client.count(|c| c.buffer(bytes));
+    }
+}
