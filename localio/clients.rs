@@ -391,54 +391,91 @@ impl Client {
         key: &FileKey,
         open: impl FnOnce() -> Result<Arc<OpenFile>, OpenFailure>,
     ) -> Result<Arc<OpenFile>, DeclineReason> {
-        let now = now_ns();
-        let mut refusals = 0;
-        let indexed = self.index.get(key.slot_hash(), |file| file.key.same(key));
-        let cached = match indexed {
-            Some(file) => Some(file),
-            None => match self.table.lock().files.get(key) {
-                Some(Entry::Open { file, .. }) => Some(file.clone()),
-                Some(Entry::Refused { at, refusals: n }) => {
-                    if refusal_blocks(*n, *at, now) {
-                        return Err(DeclineReason::RecentlyRefused);
-                    }
-                    if refusal_current(*at, now) {
-                        refusals = *n;
-                    }
-                    None
-                }
-                None => None,
-            },
-        };
+        let (cached, refusals) = self.cached(key, now_ns())?;
         if let Some(file) = cached {
-            // nfsd is shutting down and waits for this file: let go now,
-            // and let the open below tell the caller what nfsd says.
-            let (reuse, why) = if file.serving() {
-                (file.reuse(), ReleaseReason::Changed)
-            } else {
-                (Reuse::Reopen, ReleaseReason::NotServing)
-            };
-            match reuse {
-                Reuse::Use => {
-                    file.touch();
-                    self.count(|c| c.bump(FILE_REUSES, ()));
-                    self.trace_file(&file, "reuse", None);
-                    return Ok(file);
-                }
-                Reuse::Decline(reason) => return Err(reason),
-                Reuse::Reopen => {
-                    self.count(|c| c.bump(FILE_REOPENS, ()));
-                    self.trace_file(&file, "reopen", None);
-                    if self.forget(key, &file) {
-                        self.count(|c| c.bump(RELEASED, why));
-                        self.trace_file(&file, "release", Some(why));
-                    }
-                    // Our hold may be what keeps an unlinked file reachable
-                    // by its filehandle: gone before nfsd looks again.
-                    drop(file);
-                }
+            if let Some(file) = self.reuse(key, file)? {
+                return Ok(file);
             }
         }
+        self.open_and_keep(nfs_client, key, open, refusals)
+    }
+
+    /// The file cached for `key`, if any, and the refusals in a row still
+    /// current at `now` if none is; or why the request goes to nfsd
+    /// without an open (refused too often, too recently).
+    fn cached(
+        &self,
+        key: &FileKey,
+        now: u64,
+    ) -> Result<(Option<Arc<OpenFile>>, u32), DeclineReason> {
+        if let Some(file) = self.index.get(key.slot_hash(), |file| file.key.same(key)) {
+            return Ok((Some(file), 0));
+        }
+        match self.table.lock().files.get(key) {
+            Some(Entry::Open { file, .. }) => Ok((Some(file.clone()), 0)),
+            Some(Entry::Refused { at, refusals }) => {
+                if refusal_blocks(*refusals, *at, now) {
+                    return Err(DeclineReason::RecentlyRefused);
+                }
+                let current = if refusal_current(*at, now) {
+                    *refusals
+                } else {
+                    0
+                };
+                Ok((None, current))
+            }
+            None => Ok((None, 0)),
+        }
+    }
+
+    /// `file`, cached for `key`, if nothing nfsd's open rested on has
+    /// changed; else it is let go (`None`: open again), or the request
+    /// goes to nfsd.
+    fn reuse(
+        &self,
+        key: &FileKey,
+        file: Arc<OpenFile>,
+    ) -> Result<Option<Arc<OpenFile>>, DeclineReason> {
+        // nfsd is shutting down and waits for this file: let go now, and
+        // let the open that follows tell the caller what nfsd says.
+        let (reuse, why) = if file.serving() {
+            (file.reuse(), ReleaseReason::Changed)
+        } else {
+            (Reuse::Reopen, ReleaseReason::NotServing)
+        };
+        match reuse {
+            Reuse::Use => {
+                file.touch();
+                self.count(|c| c.bump(FILE_REUSES, ()));
+                self.trace_file(&file, "reuse", None);
+                Ok(Some(file))
+            }
+            Reuse::Decline(reason) => Err(reason),
+            Reuse::Reopen => {
+                self.count(|c| c.bump(FILE_REOPENS, ()));
+                self.trace_file(&file, "reopen", None);
+                if self.forget(key, &file) {
+                    self.count(|c| c.bump(RELEASED, why));
+                    self.trace_file(&file, "release", Some(why));
+                }
+                // Our hold may be what keeps an unlinked file reachable by
+                // its filehandle: gone before nfsd looks again (`file` is
+                // dropped here).
+                Ok(None)
+            }
+        }
+    }
+
+    /// Opens the file for `key` with `open` and keeps it if it may serve
+    /// more requests and there is room; a refusal is remembered, one more
+    /// after `refusals` in a row.
+    fn open_and_keep(
+        &self,
+        nfs_client: &NfsClient,
+        key: &FileKey,
+        open: impl FnOnce() -> Result<Arc<OpenFile>, OpenFailure>,
+        refusals: u32,
+    ) -> Result<Arc<OpenFile>, DeclineReason> {
         let file = match open() {
             Ok(file) => file,
             Err(failure) => {
@@ -457,15 +494,14 @@ impl Client {
         };
         self.count(|c| c.bump(FILE_OPENS, ()));
         self.trace_file(&file, "open", None);
-        if !file.nfsd.keep() {
-            let why = ReleaseReason::SubtreeCheck;
+        let kept = file.nfsd.keep() && self.remember(key, Entry::open(file.clone()));
+        if !kept {
+            let why = match file.nfsd.keep() {
+                true => ReleaseReason::Full,
+                false => ReleaseReason::SubtreeCheck,
+            };
             self.count(|c| c.bump(RELEASED, why));
             self.trace_file(&file, "release", Some(why));
-            return Ok(file);
-        }
-        if !self.remember(key, Entry::open(file.clone())) {
-            self.count(|c| c.bump(RELEASED, ReleaseReason::Full));
-            self.trace_file(&file, "release", Some(ReleaseReason::Full));
         }
         Ok(file)
     }
@@ -549,41 +585,7 @@ impl Client {
         let Ok(mut retired) = KVec::<Retired<OpenFile>>::with_capacity(entries, GFP_KERNEL) else {
             return entries;
         };
-        let left = {
-            let mut table = self.table.lock();
-            let mut cursor = table.files.cursor_front();
-            // Entries added since `entries` was read wait for the next tick.
-            while let Some(mut at) = cursor.filter(|_| gone.len() < gone.capacity()) {
-                let reason = match at.current_mut().1.sweep(now) {
-                    Sweep::Keep => {
-                        cursor = at.move_next();
-                        continue;
-                    }
-                    Sweep::Forget => None,
-                    Sweep::Release(reason) => Some(reason),
-                };
-                // `remove_current` moves back to the previous entry when
-                // there is no next one: that one was seen already.
-                let last = at.peek_next().is_none();
-                let (next, node) = at.remove_current();
-                cursor = if last { None } else { next };
-                let entry = node.to_key_value().1;
-                if let Some(r) = entry
-                    .open_file()
-                    .and_then(|f| self.index.unpublish(f.key.slot_hash(), f))
-                {
-                    // Within the capacity taken above: does not allocate
-                    // (and so cannot drop `r` here, under the lock).
-                    let _ = retired.push(r, GFP_NOWAIT);
-                }
-                // Within the capacity taken above: does not allocate.
-                let _ = gone.push((entry, reason), GFP_NOWAIT);
-            }
-            let opens = gone.iter().filter(|(_, reason)| reason.is_some()).count();
-            table.len -= gone.len();
-            table.open -= opens;
-            table.len
-        };
+        let left = self.take_expired(now, &mut gone, &mut retired);
         for (entry, reason) in gone.iter() {
             if let Some(reason) = reason {
                 self.count(|c| c.bump(RELEASED, *reason));
@@ -598,6 +600,50 @@ impl Client {
         // A queued open is an entry to come: the reaper waits for it.
         let pending = self.pending.lock().iter().flatten().count();
         left + pending + self.opening.load(Ordering::Relaxed) as usize
+    }
+
+    /// Takes the entries that go at `now` out of the table, under its
+    /// lock, into `gone` (their files' RCU slots into `retired`), as many
+    /// as `gone` has room for, without allocating; the entries left.
+    fn take_expired(
+        &self,
+        now: u64,
+        gone: &mut KVec<(Entry, Option<ReleaseReason>)>,
+        retired: &mut KVec<Retired<OpenFile>>,
+    ) -> usize {
+        let mut table = self.table.lock();
+        let mut cursor = table.files.cursor_front();
+        // Entries added since `entries` was read wait for the next tick.
+        while let Some(mut at) = cursor.filter(|_| gone.len() < gone.capacity()) {
+            let reason = match at.current_mut().1.sweep(now) {
+                Sweep::Keep => {
+                    cursor = at.move_next();
+                    continue;
+                }
+                Sweep::Forget => None,
+                Sweep::Release(reason) => Some(reason),
+            };
+            // `remove_current` moves back to the previous entry when
+            // there is no next one: that one was seen already.
+            let last = at.peek_next().is_none();
+            let (next, node) = at.remove_current();
+            cursor = if last { None } else { next };
+            let entry = node.to_key_value().1;
+            if let Some(r) = entry
+                .open_file()
+                .and_then(|f| self.index.unpublish(f.key.slot_hash(), f))
+            {
+                // Within the capacity taken above: does not allocate
+                // (and so cannot drop `r` here, under the lock).
+                let _ = retired.push(r, GFP_NOWAIT);
+            }
+            // Within the capacity taken above: does not allocate.
+            let _ = gone.push((entry, reason), GFP_NOWAIT);
+        }
+        let opens = gone.iter().filter(|(_, reason)| reason.is_some()).count();
+        table.len -= gone.len();
+        table.open -= opens;
+        table.len
     }
 
     /// The file cache's trace event for `file`.

@@ -623,31 +623,42 @@ impl<J: DirectJob> DirectIo<J> {
                 None => -(b::EINVAL as isize),
             }
         };
-        let result = if result == -(b::EIOCBQUEUED as isize) {
-            // SAFETY: Nothing frees `raw` while the submission holds its
-            // reference (type invariant); only its handoff is touched.
-            match unsafe { (*raw).handoff.returned() } {
-                Ok(()) => return result,
-                Err(completed) => completed,
-            }
-        } else {
-            result
+        // SAFETY: Nothing frees `raw` while the submission holds its
+        // reference (type invariant); only its handoff is touched.
+        let Some(result) = (unsafe { (*raw).handoff.settle(result) }) else {
+            return result;
         };
         // SAFETY: Completed within the call, so this is again the only
         // owner of `raw`, which came from `into_raw`.
-        let mut this = unsafe { Pin::new_unchecked(KBox::from_raw(raw)) };
-        // Ended here, and the application's kiocb completed by its caller
-        // with what the hook returns.
+        let this = unsafe { Pin::new_unchecked(KBox::from_raw(raw)) };
+        // SAFETY: `saved` is the iterator before a write, whose memory is
+        // this (the submitting) task's.
+        unsafe { Self::end_inline(this, result, write.then_some(&mut saved), request.pos) }
+    }
+
+    /// Ends a request whose I/O completed within its submission, in the
+    /// offering task; the application's kiocb is completed by its caller
+    /// with what the hook returns, which this returns.
+    ///
+    /// # Safety
+    ///
+    /// `saved`, given for a write, must be the iterator before the write,
+    /// its memory the current task's.
+    unsafe fn end_inline(
+        mut this: Pin<KBox<Self>>,
+        result: isize,
+        saved: Option<&mut b::iov_iter>,
+        pos: u64,
+    ) -> isize {
         // SAFETY: Not moved out of.
         let io = unsafe { this.as_mut().get_unchecked_mut() };
         io.end_write();
-        let result = match write {
-            // SAFETY: `saved` is the iterator before the write, whose memory
-            // is this (the submitting) task's; the job keeps the file open.
-            true => unsafe {
-                Self::refused_as_nfsd(&io.job, &io.job.file(), result, &mut saved, request.pos)
+        let result = match saved {
+            // SAFETY: Our contract; the job keeps the file open.
+            Some(saved) => unsafe {
+                Self::refused_as_nfsd(&io.job, &io.job.file(), result, saved, pos)
             },
-            false => result,
+            None => result,
         };
         let result = io.job.done(result, true);
         if let Some(end) = io.end.take() {
@@ -799,16 +810,6 @@ unsafe fn submit_raw(
         if write {
             b::localio_rs_kiocb_start_write(kiocb);
         }
-        let _cred = CredOverride::new(file.opener_cred());
-        let fops = &*(*file.as_ptr()).f_op;
-        let rw = if write {
-            fops.write_iter
-        } else {
-            fops.read_iter
-        };
-        match rw {
-            Some(rw) => rw(kiocb, iter),
-            None => -(b::EINVAL as isize),
-        }
+        file.rw_iter(kiocb, iter, write)
     }
 }

@@ -5,6 +5,7 @@
 //! path takes no reference of its own.
 
 use super::bindings as b;
+use super::cred::CredOverride;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
@@ -57,6 +58,36 @@ impl LowerFile<'_> {
         // is set when the inode is set up and not changed while it is open.
         let bits = unsafe { (*(*self.as_ptr()).f_inode).i_blkbits };
         1u32.checked_shl(bits.into()).unwrap_or(0)
+    }
+
+    /// `->write_iter` (`write`) or `->read_iter` of `iter` with `kiocb` on
+    /// the file, as its opener: what the call returns.
+    ///
+    /// # Safety
+    ///
+    /// `kiocb` must be set up for this file, which must stay open until
+    /// the I/O is over; `iter` valid for the call.
+    pub(super) unsafe fn rw_iter(
+        &self,
+        kiocb: *mut b::kiocb,
+        iter: *mut b::iov_iter,
+        write: bool,
+    ) -> isize {
+        // SAFETY: Open (type invariant), so its credentials, fixed at open,
+        // live as long; the rest is our contract.
+        unsafe {
+            let _cred = CredOverride::new(self.opener_cred());
+            let fops = &*(*self.as_ptr()).f_op;
+            let rw = if write {
+                fops.write_iter
+            } else {
+                fops.read_iter
+            };
+            match rw {
+                Some(rw) => rw(kiocb, iter),
+                None => -(b::EINVAL as isize),
+            }
+        }
     }
 
     /// The file's size now.

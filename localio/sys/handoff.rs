@@ -14,6 +14,7 @@
 //! the I/O on. A call that returns its result itself (not
 //! `-EIOCBQUEUED`) has no `ki_complete`: its submitter finishes it.
 
+use super::bindings as b;
 use core::sync::atomic::{AtomicIsize, AtomicU8, Ordering};
 
 /// The references an asynchronous I/O's submitter and completion share.
@@ -32,10 +33,20 @@ impl Handoff {
         }
     }
 
+    /// What the submitter's call `returned`: the I/O's result if the
+    /// submitter owns it now (the call completed it, or `ki_complete` ran
+    /// within the call), or `None` if the completion does.
+    pub(crate) fn settle(&self, returned: isize) -> Option<isize> {
+        if returned != -(b::EIOCBQUEUED as isize) {
+            return Some(returned);
+        }
+        self.returned().err()
+    }
+
     /// The submitter's call returned `-EIOCBQUEUED`: drops its reference.
     /// `Ok` if the I/O is now the completion's, or the completion's result
     /// if it ran within the call and so left the I/O to the submitter.
-    pub(crate) fn returned(&self) -> Result<(), isize> {
+    fn returned(&self) -> Result<(), isize> {
         match self.refs.fetch_sub(1, Ordering::AcqRel) {
             1 => Err(self.result.load(Ordering::Relaxed)),
             _ => Ok(()),

@@ -544,72 +544,59 @@ impl<J: IoJob> LocalIo<J> {
         // SAFETY: Not moved out of; the fields written are not structurally
         // pinned or are `Opaque` and initialised in place.
         let io = unsafe { this.as_mut().get_unchecked_mut() };
-        // Never past the pages covered: a slot reserved for fewer pages
-        // than the job has makes a short I/O, which NFS resends the rest of.
-        let (from, body) = io.body();
-        let covered = io.nr_pages as usize * kernel::page::PAGE_SIZE;
-        let start = io.pgbase as usize + from as usize;
+        let (kiocb, iter) = io.set_up(pos, write, flags);
+        // From here the filesystem may own the allocation: give up the box.
+        // SAFETY: Rebuilt below or by `complete` from the same pointer; the
+        // allocation is never moved.
+        let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(this) });
+        // SAFETY: `kiocb` and `iter` are set up for the file, which the job
+        // keeps open; nothing frees `raw` while the submission holds its
+        // reference (type invariant), and only its handoff is touched
+        // after the call.
+        let settled = unsafe {
+            let returned = (*raw).job.file().rw_iter(kiocb, iter, write);
+            (*raw).handoff.settle(returned)
+        };
+        // The filesystem's until `ki_complete`.
+        let Some(result) = settled else { return };
+        // SAFETY: Completed within the call (`ki_complete` will not run, or
+        // ran and gave it back), so this is again the only owner of `raw`,
+        // which came from `into_raw`.
+        let this = unsafe { Pin::new_unchecked(KBox::from_raw(raw)) };
+        Self::finish(this, result, true);
+    }
+
+    /// Sets the kiocb and iterator up for the direct I/O at `pos`: over
+    /// the body's bytes, never past the pages covered (a slot reserved for
+    /// fewer pages than the job has makes a short I/O, which NFS resends
+    /// the rest of); a write under freeze protection.
+    fn set_up(&mut self, pos: u64, write: bool, flags: i32) -> (*mut b::kiocb, *mut b::iov_iter) {
+        let (from, body) = self.body();
+        let covered = self.nr_pages as usize * kernel::page::PAGE_SIZE;
+        let start = self.pgbase as usize + from as usize;
         let end = (start + body as usize).min(covered);
         let start = start.min(end);
-        let kiocb = io.kiocb.get();
-        let iter = io.iter.get();
-        let lower = io.job.file();
-        let (file, cred) = (lower.as_ptr(), lower.opener_cred());
+        let (kiocb, iter) = (self.kiocb.get(), self.iter.get());
         // SAFETY: `kiocb` and `iter` are ours to initialise; the bvecs
         // cover `nr_pages` live pages (type invariant); the file is open.
         unsafe {
-            b::localio_rs_init_sync_kiocb(kiocb, file);
+            b::localio_rs_init_sync_kiocb(kiocb, self.job.file().as_ptr());
             (*kiocb).ki_pos = pos as i64;
             (*kiocb).ki_flags |= b::IOCB_DIRECT as i32 | flags;
             (*kiocb).ki_flags &= !b::LOCALIO_RS_IOCB_APPEND;
             (*kiocb).ki_complete = Some(Self::complete);
             let dir = if write { b::ITER_SOURCE } else { b::ITER_DEST };
-            b::iov_iter_bvec(iter, dir, io.bvecs(), io.nr_pages as usize, end);
+            b::iov_iter_bvec(iter, dir, self.bvecs(), self.nr_pages as usize, end);
             b::iov_iter_advance(iter, start);
             if write {
                 // Freeze protection is held until the write completes, as
                 // aio does: a freeze waits for our in-flight writes.
                 (*kiocb).ki_flags |= b::IOCB_WRITE as i32;
                 b::localio_rs_kiocb_start_write(kiocb);
-                io.write_started = true;
+                self.write_started = true;
             }
         }
-        // From here the filesystem may own the allocation: give up the box.
-        // SAFETY: Rebuilt below or by `complete` from the same pointer; the
-        // allocation is never moved.
-        let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(this) });
-        // SAFETY: `kiocb` and `iter` are set up above; the file is open (the
-        // job holds it) and its credentials live as long.
-        let result = unsafe {
-            let _cred = CredOverride::new(cred);
-            let fops = &*(*file).f_op;
-            let rw = if write {
-                fops.write_iter
-            } else {
-                fops.read_iter
-            };
-            match rw {
-                Some(rw) => rw(kiocb, iter),
-                None => -(b::EINVAL as isize),
-            }
-        };
-        let result = if result == -(b::EIOCBQUEUED as isize) {
-            // SAFETY: Nothing frees `raw` while the submission holds its
-            // reference (type invariant); only its handoff is touched.
-            match unsafe { (*raw).handoff.returned() } {
-                // The filesystem's until `ki_complete`.
-                Ok(()) => return,
-                // `ki_complete` ran within the call and left the I/O to us.
-                Err(completed) => completed,
-            }
-        } else {
-            result
-        };
-        // SAFETY: Completed within the call (`ki_complete` will not run, or
-        // ran and gave it back), so this is again the only owner of `raw`,
-        // which came from `into_raw`.
-        let this = unsafe { Pin::new_unchecked(KBox::from_raw(raw)) };
-        Self::finish(this, result, true);
+        (kiocb, iter)
     }
 
     /// Where the direct I/O's data starts in the I/O's bytes, and how long
