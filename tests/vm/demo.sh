@@ -43,8 +43,11 @@ done
 echo
 echo "via nfsd: bytes nfsd read or wrote for the client (/proc/net/rpc/nfsd 'io');"
 echo "0 means the I/O bypassed the network. Served locally: READ/WRITE/COMMIT"
-echo "requests localio_rs_client.ko completed with direct I/O on the export"
-echo "(pieces of a WRITE under 512 bytes at either end: buffered writes to it)."
+echo "requests localio_rs_client.ko served on the export itself: an O_DIRECT"
+echo "write or read handed whole to the exported file, page-cache READs and"
+echo "WRITEs with direct I/O. A WRITE's pieces below the direct-I/O alignment"
+echo "are cut at the exported filesystem's blocks and written buffered, as nfsd"
+echo "writes them; a READ's rest below it goes to nfsd."
 echo "Figures are from a TCG VM: compare rows with each other, not with real"
 echo "hardware."
 echo
