@@ -240,7 +240,7 @@ if export_on delay; then
 		# at EOF. A read the append overtakes (the pageio path's, whose
 		# async submission drops the iolock) must go on to all 64 KiB.
 		# Never zeros, never a short read said to be the end when the size
-		# after the read is larger (policy::read_eof, host-tested).
+		# after the read is larger (reply::read_eof, host-tested).
 		[ "$got" = "65536 same" ] || [ "$got" = "100 same" ]
 	}
 	check "a READ racing the file's growth returns what the exported filesystem ordered, never zeros" \
