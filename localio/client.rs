@@ -12,6 +12,7 @@
 //! - `job.rs`: a taken pageio request until its reply;
 //! - `clients.rs`: what is kept per NFS client: the files opened through
 //!   nfsd, refusals, counters, the LOCALIO state and handshakes;
+//!   `state.rs`: the provider's state every offer is served with;
 //! - pure rules, which the host tests compile: `plan.rs` (how much direct
 //!   I/O serves, and how), `submit.rs` (who submits: the offering task or
 //!   the queue), `reply.rs` (what the application sees), `lifetime.rs`
@@ -42,6 +43,8 @@ pub mod path_state;
 pub mod plan;
 #[path = "reply.rs"]
 pub mod reply;
+#[path = "state.rs"]
+pub mod state;
 #[path = "stats.rs"]
 pub mod stats;
 #[path = "submit.rs"]
@@ -52,19 +55,19 @@ pub mod sys;
 pub mod whole;
 
 use core::fmt::Write;
-use core::pin::Pin;
-use kernel::{c_str, prelude::*, sync::Arc, time::Ktime};
+
+use kernel::{c_str, prelude::*, sync::Arc};
 
 use clients::{ClientCounters, Clients, Handshakes, Opens};
 use outcome::RequestKind;
 use path_state::PathState;
+use state::Localio;
 use stats::{RPC_BYTES, SERVED_BYTES};
 use sys::debugfs::{DebugfsFile, SeqFile, Show};
 use sys::direct::DirectOffer;
 use sys::local_io::LocalIoQueue;
 use sys::provider::{Provider, Registration};
 use sys::request::{Accepted, ClientId, Declined, NfsClient, Offer};
-use sys::trace;
 use sys::workqueue::Ticker;
 
 module! {
@@ -78,20 +81,6 @@ module! {
 /// How often cached files are checked: idle ones are closed, and so are all
 /// of a server whose nfsd is shutting down, which waits for them.
 const REAP_INTERVAL_MS: u32 = 1000;
-
-/// The provider's state: every client it has seen, and their files, the
-/// reaper that lets go of those no longer used, and the work that redoes
-/// LOCALIO handshakes.
-pub(crate) struct Localio {
-    pub(crate) clients: Arc<Clients>,
-    /// Ticks while any client has a cache entry.
-    pub(crate) reaper: Pin<KBox<Ticker<Clients>>>,
-    /// Runs once per kick, on a queue for long work.
-    pub(crate) handshakes: Pin<KBox<Ticker<Handshakes>>>,
-    /// Opens files for offers from tasks that may not open them; once
-    /// per kick, on a queue for long work.
-    pub(crate) opens: Pin<KBox<Ticker<Opens>>>,
-}
 
 /// Fields drop in order: no more offers, no statistics; then the last
 /// reference to the provider goes (the reaper stops, the clients' files
@@ -172,28 +161,6 @@ impl Provider for Localio {
             write!(w, " rpc_{name}_bytes={}", c.get(RPC_BYTES, kind))?;
         }
         write!(w, " open_files={}", client.open_files())
-    }
-}
-
-/// The monotonic clock, in nanoseconds.
-pub(crate) fn now_ns() -> u64 {
-    u64::try_from(Ktime::ktime_get().to_ns()).unwrap_or(0)
-}
-
-/// The clock for a request's completion trace event: now, or 0 while that
-/// event is off.
-pub(crate) fn trace_clock() -> u64 {
-    match trace::complete_enabled() {
-        true => now_ns(),
-        false => 0,
-    }
-}
-
-/// Nanoseconds since `at`, a [`trace_clock`] reading (0: none).
-pub(crate) fn elapsed_since(at: u64) -> u64 {
-    match at {
-        0 => 0,
-        at => now_ns().saturating_sub(at),
     }
 }
 

@@ -48,7 +48,6 @@ use kernel::{
 use crate::lifetime::{
     refusal_blocks, refusal_current, sweep_file, FileAtTick, ReleaseReason, Reuse,
 };
-use crate::now_ns;
 use crate::outcome::DeclineReason;
 use crate::path_state::{due, PathState};
 use crate::plan::DioAlignment;
@@ -56,6 +55,7 @@ use crate::stats::{
     CounterCells, Counters, FILE_OPENS, FILE_OPENS_QUEUED, FILE_REOPENS, FILE_REUSES, HANDSHAKES,
     RELEASED, SLOTS,
 };
+use crate::sys::clock::now_ns;
 use crate::sys::file::LowerFile;
 use crate::sys::percpu::PerCpuCells;
 use crate::sys::rcu::{self, RcuSlots, Retired};

@@ -89,7 +89,7 @@ impl IoJob for Job {
         io.job().client.count(|c| c.complete(kind, result, inline));
         let job = LocalIo::into_job(io, result as isize);
         let lower = job.file.lower_file();
-        let elapsed = crate::elapsed_since(job.offered_ns);
+        let elapsed = trace::elapsed_since(job.offered_ns);
         trace::complete(&lower, kind.name(), job.offset, job.served, result, elapsed);
         match job.request {
             NfsRequest::Read(request) => {

@@ -16,13 +16,13 @@ use crate::clients::{self, Client, FileInUse, OpenFile};
 use crate::job::{Job, NfsRequest};
 use crate::outcome::{DeclineReason, RequestKind};
 use crate::plan::{self, Request, Serve};
+use crate::state::Localio;
 use crate::stats::{DECLINED, OFFERED, RPC_BYTES, SPLIT, STATEID_CHOSEN_AGAIN};
 use crate::submit::{self, QueueReason, Submitter};
 use crate::sys::local_io::{IoSlot, LocalIo, Op};
 use crate::sys::request::{Accepted, Declined, Offer, OfferFacts, Stable, Verifier};
 use crate::sys::task::{current_submitter, TaskFlagsScope};
 use crate::sys::{shim, trace};
-use crate::Localio;
 use kernel::{prelude::*, sync::Arc};
 
 /// The outcome of an offer: taken, or declined and why.
@@ -41,7 +41,7 @@ pub(crate) fn offer<'a>(localio: &Localio, offer: Offer<'a>) -> Result<Accepted<
         Offer::Write(_) => RequestKind::Write,
         Offer::Commit(_) => RequestKind::Commit,
     };
-    let offered_ns = crate::trace_clock();
+    let offered_ns = trace::started();
     let facts = offer.facts();
     let who = trace::Who {
         client: offer.client(),

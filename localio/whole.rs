@@ -7,6 +7,7 @@
 
 use crate::clients::{Client, FileInUse, OpenFile};
 use crate::outcome::{DirectDecline, RequestKind};
+use crate::state::Localio;
 use crate::stats::{DIRECT, DIRECT_DECLINED, OFFERED};
 use crate::submit::{self, Submitter};
 use crate::sys::direct::{DirectIo, DirectJob, DirectOffer, DirectSlot};
@@ -14,7 +15,7 @@ use crate::sys::file::LowerFile;
 use crate::sys::request::{Accepted, Declined};
 use crate::sys::task::current_submitter;
 use crate::sys::trace;
-use crate::{plan, reply, Localio};
+use crate::{plan, reply};
 use kernel::{prelude::*, sync::Arc};
 
 /// The outcome of an offer: taken, with what the hook returns, or left to
@@ -31,7 +32,7 @@ pub(crate) fn offer<'a>(
         true => RequestKind::Write,
         false => RequestKind::Read,
     };
-    let offered_ns = crate::trace_clock();
+    let offered_ns = trace::started();
     let (pos, count) = (
         offer.pos(),
         u32::try_from(offer.count()).unwrap_or(u32::MAX),
@@ -189,7 +190,7 @@ impl DirectJob for Whole {
     fn done(&self, result: isize, inline: bool) -> isize {
         let result = result as i64;
         self.client.count(|c| c.complete(self.kind, result, inline));
-        let elapsed = crate::elapsed_since(self.offered_ns);
+        let elapsed = trace::elapsed_since(self.offered_ns);
         let lower = self.file.lower_file();
         let kind = name(self.kind);
         trace::complete(&lower, kind, self.offset, self.count, result, elapsed);

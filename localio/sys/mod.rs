@@ -11,6 +11,7 @@
 
 pub(crate) mod bindings;
 pub(crate) mod bounce;
+pub(crate) mod clock;
 pub(crate) mod cred;
 pub(crate) mod debugfs;
 pub(crate) mod direct;

@@ -114,6 +114,23 @@ pub(crate) fn complete_enabled() -> bool {
     unsafe { b::localio_rs_trace_complete_enabled() }
 }
 
+/// When a request starts, for its completion event: now, or 0 while that
+/// event is off (no clock read per request then).
+pub(crate) fn started() -> u64 {
+    match complete_enabled() {
+        true => super::clock::now_ns(),
+        false => 0,
+    }
+}
+
+/// Nanoseconds since `at`, a [`started`] reading (0: none).
+pub(crate) fn elapsed_since(at: u64) -> u64 {
+    match at {
+        0 => 0,
+        at => super::clock::now_ns().saturating_sub(at),
+    }
+}
+
 /// The exported filesystem's `result` for a taken request, `ns` after its
 /// offer (0: not measured).
 pub(crate) fn complete(
