@@ -12,7 +12,7 @@
 //! the RPC; [`record`] notes every outcome once, in the trace events, the
 //! counters and the client's LOCALIO state.
 
-use crate::clients::{self, Client, FileInUse, OpenFile};
+use crate::clients::{self, Client, ClientCounters, FileInUse, OpenFile};
 use crate::job::{Job, NfsRequest};
 use crate::outcome::{DeclineReason, RequestKind};
 use crate::plan::{self, Request, Serve};
@@ -25,11 +25,11 @@ use crate::sys::task::{current_submitter, TaskFlagsScope};
 use crate::sys::{shim, trace};
 use kernel::{prelude::*, sync::Arc};
 
-/// The outcome of an offer: taken, or declined and why.
-type Outcome<'a> = Result<Accepted<'a>, (Declined<'a>, DeclineReason)>;
-
 /// `->offer`: serves `offer`, or declines it to an RPC.
-pub(crate) fn offer<'a>(localio: &Localio, offer: Offer<'a>) -> Result<Accepted<'a>, Declined<'a>> {
+pub(crate) fn offer<'a>(
+    localio: &Localio,
+    mut offer: Offer<'a>,
+) -> Result<Accepted<'a>, Declined<'a>> {
     // Who is asking decides where the I/O is submitted: read before this
     // task's flags change below.
     let submitter = current_submitter();
@@ -41,63 +41,32 @@ pub(crate) fn offer<'a>(localio: &Localio, offer: Offer<'a>) -> Result<Accepted<
         Offer::Write(_) => RequestKind::Write,
         Offer::Commit(_) => RequestKind::Commit,
     };
-    let offered_ns = trace::started();
     let facts = offer.facts();
+    let asked = Asked {
+        facts: &facts,
+        kind,
+        submitter: &submitter,
+        offered_ns: trace::started(),
+    };
     let who = trace::Who {
         client: offer.client(),
         fileid: facts.fileid,
     };
     trace::offer(&who, kind.name(), facts.offset, facts.count);
     let client = localio.clients.get_or_add(offer.client());
-    localio
-        .clients
-        .count(client.as_deref(), |c| c.bump(OFFERED, kind));
-    let outcome = match &client {
-        Some(client) => {
-            let asked = Asked {
-                facts: &facts,
-                kind,
-                submitter: &submitter,
-                offered_ns,
-            };
-            serve(offer, &asked, client, localio)
-        }
-        None => Err((offer.decline(), DeclineReason::NoMemory)),
+    let ready = match &client {
+        Some(client) => prepare(&mut offer, &asked, client, localio),
+        None => Err(DeclineReason::NoMemory),
     };
-    record(localio, client.as_deref(), &who, &facts, kind, outcome)
-}
-
-/// Notes the outcome of an offer once: a decline's trace event and
-/// counters (its bytes go to nfsd), and what it says of the client's
-/// LOCALIO state.
-fn record<'a>(
-    localio: &Localio,
-    client: Option<&Client>,
-    who: &trace::Who<'_>,
-    facts: &OfferFacts,
-    kind: RequestKind,
-    outcome: Outcome<'a>,
-) -> Result<Accepted<'a>, Declined<'a>> {
-    let (answer, noted) = match outcome {
-        Ok(accepted) => (Ok(accepted), Ok(())),
-        Err((declined, reason)) => {
-            let (offset, count) = (facts.offset, facts.count);
-            trace::decline(who, kind.name(), offset, count, reason.name());
-            let bytes = match kind {
-                RequestKind::Commit => 0,
-                _ => u64::from(count),
-            };
-            localio.clients.count(client, |c| {
-                c.bump(DECLINED, reason);
-                c.add(RPC_BYTES, kind, bytes);
-            });
-            (Err(declined), Err(reason))
-        }
-    };
-    if let Some(client) = client {
-        client.note(noted);
+    let outcome = ready
+        .as_ref()
+        .map(|ready| ready.how())
+        .map_err(|reason| *reason);
+    record(localio, client.as_deref(), &who, &asked, outcome);
+    match (ready, client) {
+        (Ok(ready), Some(client)) => Ok(ready.start(offer, &asked, client)),
+        _ => Err(offer.decline()),
     }
-    answer
 }
 
 /// What an offer asked for, and of whom.
@@ -109,59 +78,135 @@ struct Asked<'f> {
     offered_ns: u64,
 }
 
-/// Serves `offer` from `client`'s file for it, or says why not.
-fn serve<'a>(
-    mut offer: Offer<'a>,
-    asked: &Asked<'_>,
-    client: &Arc<Client>,
+/// How a request is served: the plan, and who submits its I/O (`Ok`:
+/// the offering task; else why the queue does).
+struct How {
+    plan: Serve,
+    inline: Result<(), QueueReason>,
+}
+
+/// Notes the outcome of an offer once: its trace event, its counters
+/// (a decline's bytes go to nfsd) and what it says of the client's
+/// LOCALIO state.
+fn record(
     localio: &Localio,
-) -> Outcome<'a> {
-    let facts = asked.facts;
-    let decline = |offer: Offer<'a>, reason| Err((offer.decline(), reason));
-    if let Err(reason) = gate(&offer, client, localio) {
-        return decline(offer, reason);
+    client: Option<&Client>,
+    who: &trace::Who<'_>,
+    asked: &Asked<'_>,
+    outcome: Result<How, DeclineReason>,
+) {
+    let (kind, offset, count) = (asked.kind, asked.facts.offset, asked.facts.count);
+    localio.clients.count(client, |c| c.bump(OFFERED, kind));
+    match outcome {
+        Ok(How { plan, inline }) => {
+            let by = inline.map_or_else(QueueReason::name, |()| "inline");
+            trace::accept(who, kind.name(), offset, count, plan.bytes, by);
+            localio.clients.count(client, |c| {
+                c.submission(inline);
+                count_plan(c, &plan, count);
+            });
+        }
+        Err(reason) => {
+            trace::decline(who, kind.name(), offset, count, reason.name());
+            let bytes = match kind {
+                RequestKind::Commit => 0,
+                _ => u64::from(count),
+            };
+            localio.clients.count(client, |c| {
+                c.bump(DECLINED, reason);
+                c.add(RPC_BYTES, kind, bytes);
+            });
+        }
     }
-    let file = match find_file(&offer, asked.submitter, client, localio) {
-        Ok(file) => file,
-        Err(reason) => return decline(offer, reason),
-    };
+    if let Some(client) = client {
+        client.note(outcome.map(|_| ()));
+    }
+}
+
+/// Accounts how a taken request is served: in part, bounced, with
+/// buffered pieces.
+fn count_plan(c: &ClientCounters, plan: &Serve, count: u32) {
+    if plan.bytes < count {
+        c.bump(SPLIT, ());
+    }
+    if plan.bounce {
+        c.bounce(plan.bytes);
+    }
+    if plan.buffered.any() {
+        c.buffer(plan.buffered.bytes());
+    }
+}
+
+/// A request about to be taken: its file, its plan, the memory for its
+/// I/O and who submits it.
+struct Ready {
+    file: Arc<OpenFile>,
+    plan: Serve,
+    slot: IoSlot<Job>,
+    inline: Result<(), QueueReason>,
+}
+
+/// Everything that decides whether `offer` is served here, in order:
+/// gate, file, plan, stateid, memory; or the reason it is not.
+fn prepare(
+    offer: &mut Offer<'_>,
+    asked: &Asked<'_>,
+    client: &Client,
+    localio: &Localio,
+) -> Result<Ready, DeclineReason> {
+    let facts = asked.facts;
+    gate(offer, client, localio)?;
+    let file = find_file(offer, asked.submitter, client, localio)?;
     let request = Request {
         kind: asked.kind,
         offset: facts.offset,
         count: facts.count,
         pgbase: facts.pgbase,
     };
-    let block = file.lower_file().block_size();
-    let plan = match plan::plan(&request, file.dio(), block) {
-        Ok(plan) => plan,
-        Err(reason) => return decline(offer, reason),
-    };
-    if let Err(reason) = check_stateid(&mut offer, &file, client) {
-        return decline(offer, reason);
-    }
+    let plan = plan::plan(&request, file.dio(), file.lower_file().block_size())?;
+    check_stateid(offer, &file, client)?;
     // Taken before the request is: without memory, nfs.ko sends it.
     let bounce_bytes = if plan.bounce { plan.bytes } else { 0 };
-    let Ok(slot) = IoSlot::<Job>::reserve(facts.nr_pages, bounce_bytes) else {
-        return decline(offer, DeclineReason::NoMemory);
-    };
-    count_plan(client, &plan, facts.count);
-    let nfs_client = offer.client();
-    let (request, accepted, op, written) = accept(offer, &plan, &file, facts);
-    let job = Job {
-        request,
-        served: plan.bytes,
-        written,
-        file: FileInUse::new(file),
-        client: client.clone(),
-        offset: facts.offset,
-        offered_ns: asked.offered_ns,
-    };
-    let who = trace::Who {
-        client: nfs_client,
-        fileid: facts.fileid,
-    };
-    start(slot, job, op, asked, &who);
-    Ok(accepted)
+    let slot = IoSlot::<Job>::reserve(facts.nr_pages, bounce_bytes)
+        .map_err(|_| DeclineReason::NoMemory)?;
+    let writeback = asked.kind == RequestKind::Write && !facts.direct;
+    let lower_depth = file.lower_file().stack_depth();
+    let inline = submit::submit_inline(asked.submitter, writeback, lower_depth);
+    Ok(Ready {
+        file,
+        plan,
+        slot,
+        inline,
+    })
+}
+
+impl Ready {
+    fn how(&self) -> How {
+        How {
+            plan: self.plan,
+            inline: self.inline,
+        }
+    }
+
+    /// Takes the request from nfs.ko and starts its I/O: submitted by the
+    /// offering task if it may, else queued.
+    fn start<'a>(self, offer: Offer<'a>, asked: &Asked<'_>, client: Arc<Client>) -> Accepted<'a> {
+        let facts = asked.facts;
+        let (request, accepted, op, written) = accept(offer, &self.plan, &self.file, facts);
+        let served = self.plan.bytes;
+        let job = Job {
+            request,
+            served,
+            written,
+            file: FileInUse::new(self.file),
+            client,
+            offset: facts.offset,
+            offered_ns: asked.offered_ns,
+        };
+        let io = self.slot.fill(job, op, facts.pgbase, served);
+        LocalIo::start(io, self.inline.is_ok());
+        accepted
+    }
 }
 
 /// Whether LOCALIO is on for the offer's client: nfs.ko's handshake found
@@ -256,20 +301,6 @@ fn check_stateid(
     }
 }
 
-/// Accounts how a taken request is served: in part, bounced, with
-/// buffered pieces.
-fn count_plan(client: &Client, plan: &Serve, count: u32) {
-    if plan.bytes < count {
-        client.count(|c| c.bump(SPLIT, ()));
-    }
-    if plan.bounce {
-        client.count(|c| c.bounce(plan.bytes));
-    }
-    if plan.buffered.any() {
-        client.count(|c| c.buffer(plan.buffered.bytes()));
-    }
-}
-
 /// Takes the request from nfs.ko: the request, nfs.ko's token, the I/O
 /// that serves it, and for a WRITE nfsd's verifier and what it promises.
 fn accept<'a>(
@@ -318,18 +349,4 @@ fn accept<'a>(
             )
         }
     }
-}
-
-/// Starts `job`'s I/O `op` in `slot`: submitted by the offering task if
-/// it may (`submit::submit_inline`), else queued.
-fn start(slot: IoSlot<Job>, job: Job, op: Op, asked: &Asked<'_>, who: &trace::Who<'_>) {
-    let facts = asked.facts;
-    let writeback = asked.kind == RequestKind::Write && !facts.direct;
-    let lower_depth = job.file.lower_file().stack_depth();
-    let inline = submit::submit_inline(asked.submitter, writeback, lower_depth);
-    job.client.count(|c| c.submission(inline));
-    let by = inline.map_or_else(QueueReason::name, |()| "inline");
-    let (offset, count, served) = (facts.offset, facts.count, job.served);
-    trace::accept(who, asked.kind.name(), offset, count, served, by);
-    LocalIo::start(slot.fill(job, op, facts.pgbase, served), inline.is_ok());
 }
