@@ -1,34 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The kernel layer the client stands on, as rnull.rs stands on
-//! rust/kernel: nfs.ko's provider hooks and request structures, the
-//! exported file's direct and buffered I/O, credentials, the nfsd shim,
-//! tasks and workqueues, debugfs, trace events, per-CPU cells, RCU slots.
-//! Each file is one concept and documents its types' invariants; every
-//! `unsafe` of the client module is here, and nothing here imports the
+//! rust/kernel: every `unsafe` of the client module is here, each file one
+//! concept documenting its types' invariants, and nothing here imports the
 //! driver's logic above it. `pages.rs`, `hash.rs` and `submitter.rs` are
 //! plain `core`, so the host tests compile them too.
 
-pub(crate) mod bindings;
-pub(crate) mod bounce;
-pub(crate) mod clock;
-pub(crate) mod cred;
-pub(crate) mod debugfs;
+// nfs.ko: the provider hooks, the requests they offer, and the I/O that
+// serves them on the exported file.
 pub(crate) mod direct;
-pub(crate) mod file;
-pub(crate) mod handoff;
-pub mod hash;
 pub(crate) mod local_io;
-pub(crate) mod module_ref;
-pub mod pages;
-pub(crate) mod percpu;
 pub(crate) mod provider;
-pub(crate) mod rcu;
 pub(crate) mod request;
+
+// nfsd, through the shim module's table.
 pub(crate) mod shim;
 #[path = "../../shim_api/mod.rs"]
 pub(crate) mod shim_api;
+
+// The exported file and the memory its I/O moves.
+pub(crate) mod bounce;
+pub(crate) mod cred;
+pub(crate) mod file;
+pub mod pages;
+
+// Who runs what: tasks, workqueues, the clock.
+pub(crate) mod clock;
 pub mod submitter;
 pub(crate) mod task;
-pub(crate) mod trace;
 pub(crate) mod workqueue;
+
+// Sharing between CPUs and between a submitter and its completion.
+pub(crate) mod handoff;
+pub mod hash;
+pub(crate) mod percpu;
+pub(crate) mod rcu;
+
+// The module itself: its references, debugfs, trace events, bindings.
+pub(crate) mod bindings;
+pub(crate) mod debugfs;
+pub(crate) mod module_ref;
+pub(crate) mod trace;
