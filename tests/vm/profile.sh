@@ -44,12 +44,16 @@ for m in "${modes[@]}"; do
 	bench_select_mode "$m"
 	drop_caches
 	say "perf record: fio $workload on $m"
+	# As in the bench: xfs-sync is xfs with the durability of NFS's
+	# O_DIRECT writes.
+	sync_args=
+	[ "$m" != xfs-sync ] || sync_args=--sync=sync
 	# perf.data stays in the guest's tmpfs: writing it to the 9p results
 	# folder while recording would be profiled too.
 	# shellcheck disable=SC2086
 	"$perf" record -a -N -q -e cpu-clock -F 2000 -o "$WORK/$m.perf.data" -- \
 		fio --name="$workload" --filename="$(mode_dir "$m")/bench.$workload" \
-		--size="${BENCH_SIZE_MB}M" $args --output-format=json \
+		--size="${BENCH_SIZE_MB}M" $args $sync_args --output-format=json \
 		--output="$out/$m.fio.json" >/dev/null 2>&1 ||
 		say "perf record of $m failed"
 	"$perf" report -i "$WORK/$m.perf.data" --stdio --no-children --sort sym \
