@@ -27,7 +27,7 @@ use super::bindings as b;
 use super::bounce::Bounce;
 use super::cred::CredOverride;
 use super::file::{end_write_once, LowerFile};
-use super::handoff::Handoff;
+use super::handoff::{completed, Handoff};
 use super::local_io::{enqueue_io, InFlight};
 use super::request::{
     file_key, Accepted, Declined, FileKey, Invariant, Nfs4State, NfsClient, Opener,
@@ -720,18 +720,15 @@ impl<J: DirectJob> DirectIo<J> {
         // SAFETY: `kiocb` is the field at `offset` of a `DirectIo` (our
         // contract), whose allocation the filesystem hands back here.
         let raw = unsafe { kiocb.cast::<u8>().sub(offset).cast::<Self>() };
-        // Freeze protection ends where the filesystem completes, as aio
-        // ends it (see `LocalIo::complete`).
-        // SAFETY: Live until given back below; the submitter touches only
-        // the handoff from here on.
-        unsafe { Self::end_write_raw(raw) };
-        // SAFETY: As above; the handoff is shared with the submitter.
-        if !unsafe { (*raw).handoff.completed(result) } {
+        // SAFETY: `raw` is a `DirectIo` that `submit` handed to the
+        // filesystem (our contract); its submitter touches only the handoff
+        // from there on.
+        let handoff = unsafe { core::ptr::addr_of!((*raw).handoff) };
+        // SAFETY: As above; `end_write_raw` touches only its kiocb and
+        // `write_started`.
+        let Some(this) = (unsafe { completed(raw, handoff, result, Self::end_write_raw) }) else {
             return;
-        }
-        // SAFETY: The submission returned and left the I/O to
-        // us; `raw` came from `into_raw` in `submit`.
-        let this = unsafe { Pin::new_unchecked(KBox::from_raw(raw)) };
+        };
         // SAFETY: Only reads the preempt count and the interrupt flag.
         if unsafe { b::localio_rs_may_block() } {
             Self::finish(this, result);

@@ -15,7 +15,9 @@
 //! `-EIOCBQUEUED`) has no `ki_complete`: its submitter finishes it.
 
 use super::bindings as b;
+use core::pin::Pin;
 use core::sync::atomic::{AtomicIsize, AtomicU8, Ordering};
+use kernel::prelude::*;
 
 /// The references an asynchronous I/O's submitter and completion share.
 pub(crate) struct Handoff {
@@ -66,4 +68,35 @@ impl Handoff {
     pub(crate) fn result(&self) -> Option<isize> {
         (self.refs.load(Ordering::Acquire) == 0).then(|| self.result.load(Ordering::Relaxed))
     }
+}
+
+/// What every `ki_complete` does first, for the I/O at `raw` whose handoff
+/// is at `handoff`: ends the write's freeze protection with `end_write`
+/// (where the filesystem completes, as aio ends it: a freeze of the export
+/// waits for it, and a worker the completion is queued for may be queued
+/// behind submitters the freeze blocks), then drops the completion's
+/// reference. The I/O if that was the last (the submission had returned),
+/// else `None`: the submitter finishes it in place.
+///
+/// # Safety
+///
+/// `raw` must be an I/O from `KBox::into_raw` whose submission handed its
+/// kiocb to the filesystem, `handoff` its handoff, `end_write` safe to call
+/// on it while its submitter touches only the handoff; called once, by its
+/// `ki_complete`.
+pub(crate) unsafe fn completed<T>(
+    raw: *mut T,
+    handoff: *const Handoff,
+    result: isize,
+    end_write: unsafe fn(*mut T),
+) -> Option<Pin<KBox<T>>> {
+    // SAFETY: Live until given back below (our contract).
+    unsafe { end_write(raw) };
+    // SAFETY: As above; the handoff is shared with the submitter.
+    if !unsafe { (*handoff).completed(result) } {
+        return None;
+    }
+    // SAFETY: The submission returned and left the I/O to the completion;
+    // `raw` came from `into_raw` (our contract).
+    Some(unsafe { Pin::new_unchecked(KBox::from_raw(raw)) })
 }

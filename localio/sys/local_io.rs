@@ -35,7 +35,7 @@ use super::bindings as b;
 use super::bounce::{copy_pages, Bounce};
 use super::cred::CredOverride;
 use super::file::{end_write_once, LowerFile};
-use super::handoff::Handoff;
+use super::handoff::{completed, Handoff};
 use super::module_ref::ModuleRef;
 use super::pages::Pieces;
 use super::request::Pages;
@@ -783,22 +783,15 @@ impl<J: IoJob> LocalIo<J> {
         // SAFETY: `kiocb` is the field at `offset` of a `LocalIo` (our
         // contract), whose allocation the filesystem hands back here.
         let raw = unsafe { kiocb.cast::<u8>().sub(offset).cast::<Self>() };
-        // The write's freeze protection ends here, as aio ends it, not on
-        // the worker the completion is queued for: a freeze of the export
-        // waits for it, and that worker may be queued behind submitters
-        // that the freeze blocks, every active slot of the queue taken.
-        // SAFETY: Live until given back below; the submitter touches only
-        // the handoff from here on.
-        unsafe { Self::end_write_raw(raw) };
-        // SAFETY: As above; the handoff is shared with the submitter.
-        if !unsafe { (*raw).handoff.completed(result) } {
-            // The submission has not returned yet: its submitter finishes
-            // the I/O in place, with no queue hop.
+        // SAFETY: `raw` is a `LocalIo` that `submit_direct` handed to the
+        // filesystem (our contract); its submitter touches only the
+        // handoff from there on.
+        let handoff = unsafe { core::ptr::addr_of!((*raw).handoff) };
+        // SAFETY: As above; `end_write_raw` touches only its kiocb and
+        // `write_started`.
+        let Some(this) = (unsafe { completed(raw, handoff, result, Self::end_write_raw) }) else {
             return;
-        }
-        // SAFETY: The submission returned and left the I/O to
-        // us; `raw` came from `into_raw` in `submit`.
-        let this = unsafe { Pin::new_unchecked(KBox::from_raw(raw)) };
+        };
         // Never refused: `LocalIoQueue::drop` unpublishes the queue only
         // once every `LocalIo` is freed, and this one is not.
         if let Err(this) = Self::enqueue(this) {
