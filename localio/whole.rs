@@ -18,10 +18,6 @@ use crate::sys::trace;
 use crate::{plan, reply};
 use kernel::{prelude::*, sync::Arc};
 
-/// The outcome of an offer: taken, with what the hook returns, or left to
-/// the pageio path and why.
-type Outcome<'a> = Result<(Accepted<'a>, isize), (Declined<'a>, DirectDecline)>;
-
 /// `->direct`: serves `offer` whole, or declines it to the pageio path.
 pub(crate) fn offer<'a>(
     localio: &Localio,
@@ -37,23 +33,38 @@ pub(crate) fn offer<'a>(
         offer.pos(),
         u32::try_from(offer.count()).unwrap_or(u32::MAX),
     );
+    let asked = Asked { kind, pos, count };
     let who = trace::Who {
         client: offer.client(),
         fileid: offer.fileid(),
     };
     trace::offer(&who, name(kind), pos, count);
     let client = localio.clients.get_or_add(offer.client());
-    let outcome = match &client {
-        Some(client) => serve(offer, kind, &submitter, client, localio, offered_ns),
-        None => Err((offer.decline(), DirectDecline::NoMemory)),
+    let ready = match &client {
+        Some(client) => prepare(&offer, &submitter, client, localio),
+        None => Err(DirectDecline::NoMemory),
     };
-    outcome.map_err(|(declined, reason)| {
-        trace::decline(&who, name(kind), pos, count, reason.name());
-        localio
-            .clients
-            .count(client.as_deref(), |c| c.bump(DIRECT_DECLINED, reason));
-        declined
-    })
+    let outcome = ready
+        .as_ref()
+        .map(|ready| ready.bounce)
+        .map_err(|reason| *reason);
+    record(localio, client.as_deref(), &who, &asked, outcome);
+    match (ready, client) {
+        (Ok(ready), Some(client)) => {
+            trace::submit(&ready.file.lower_file(), name(kind), pos, count, false);
+            let (request, accepted) = offer.accept();
+            let job = Whole {
+                kind,
+                file: FileInUse::new(ready.file),
+                client,
+                offset: pos,
+                count,
+                offered_ns,
+            };
+            Ok((accepted, DirectIo::run(ready.slot, request, job)))
+        }
+        _ => Err(offer.decline()),
+    }
 }
 
 /// The trace events' name of an O_DIRECT request of `kind` offered whole.
@@ -64,64 +75,79 @@ fn name(kind: RequestKind) -> &'static str {
     }
 }
 
-/// Serves `offer` whole from `client`'s file for it, submitted by the
-/// offering task, or says why nfs.ko's pageio path is to serve it.
-fn serve<'a>(
-    offer: DirectOffer<'a>,
+/// What was offered: the kind, where and how much.
+struct Asked {
     kind: RequestKind,
-    submitter: &Submitter,
-    client: &Arc<Client>,
+    pos: u64,
+    count: u32,
+}
+
+/// Notes the outcome of an offer once: its trace event, its counters and,
+/// when taken (`Ok`: through a bounce buffer or not), that LOCALIO serves
+/// the client. A decline says nothing of the client's state: the pageio
+/// path it goes to does.
+fn record(
     localio: &Localio,
-    offered_ns: u64,
-) -> Outcome<'a> {
-    let decline = |offer: DirectOffer<'a>, reason| Err((offer.decline(), reason));
+    client: Option<&Client>,
+    who: &trace::Who<'_>,
+    asked: &Asked,
+    outcome: Result<bool, DirectDecline>,
+) {
+    let Asked { kind, pos, count } = *asked;
+    match outcome {
+        Ok(bounce) => {
+            trace::accept(who, name(kind), pos, count, count, "inline");
+            localio.clients.count(client, |c| {
+                c.bump(OFFERED, kind);
+                c.bump(DIRECT, kind);
+                c.submission(Ok(()));
+                if bounce {
+                    c.bounce(count);
+                }
+            });
+            if let Some(client) = client {
+                client.note(Ok(()));
+            }
+        }
+        Err(reason) => {
+            trace::decline(who, name(kind), pos, count, reason.name());
+            localio
+                .clients
+                .count(client, |c| c.bump(DIRECT_DECLINED, reason));
+        }
+    }
+}
+
+/// An O_DIRECT request about to be taken: its file and the memory its I/O
+/// needs, through a bounce buffer or not.
+struct Ready {
+    file: Arc<OpenFile>,
+    slot: DirectSlot<Whole>,
+    bounce: bool,
+}
+
+/// Everything that decides whether `offer` is served whole, in order:
+/// LOCALIO on, the offering task's own submission, the file, alignment
+/// and stateid, memory; or the reason the pageio path serves it.
+fn prepare(
+    offer: &DirectOffer<'_>,
+    submitter: &Submitter,
+    client: &Client,
+    localio: &Localio,
+) -> Result<Ready, DirectDecline> {
     let nfs_client = offer.client();
     if !nfs_client.handshake_found_local() || !nfs_client.localio_enabled() {
-        return decline(offer, DirectDecline::Off);
+        return Err(DirectDecline::Off);
     }
     // Only the application's own task submits it here: any other leaves
     // it to the pageio path, whose queue submits what it may not.
     if submit::submit_inline(submitter, false, 0).is_err() {
-        return decline(offer, DirectDecline::Submitter);
+        return Err(DirectDecline::Submitter);
     }
-    let file = match find_file(&offer, client, localio) {
-        Ok(file) => file,
-        Err(reason) => return decline(offer, reason),
-    };
-    let bounce = match route(&offer, &file) {
-        Ok(bounce) => bounce,
-        Err(reason) => return decline(offer, reason),
-    };
-    let Ok(slot) = DirectSlot::reserve(&offer, bounce) else {
-        return decline(offer, DirectDecline::NoMemory);
-    };
-    let count = u32::try_from(offer.count()).unwrap_or(u32::MAX);
-    client.count(|c| {
-        c.bump(OFFERED, kind);
-        c.bump(DIRECT, kind);
-        c.submission(Ok(()));
-        if bounce {
-            c.bounce(count);
-        }
-    });
-    client.note(Ok(()));
-    let (pos, fileid) = (offer.pos(), offer.fileid());
-    let who = trace::Who {
-        client: nfs_client,
-        fileid,
-    };
-    trace::accept(&who, name(kind), pos, count, count, "inline");
-    trace::submit(&file.lower_file(), name(kind), pos, count, false);
-    let (request, accepted) = offer.accept();
-    let job = Whole {
-        kind,
-        file: FileInUse::new(file),
-        client: client.clone(),
-        offset: pos,
-        count,
-        offered_ns,
-    };
-    Ok((accepted, DirectIo::run(slot, request, job)))
+    let file = find_file(offer, client, localio)?;
+    let bounce = route(offer, &file)?;
+    let slot = DirectSlot::reserve(offer, bounce).map_err(|_| DirectDecline::NoMemory)?;
+    Ok(Ready { file, slot, bounce })
 }
 
 /// The file cached for `offer`'s caller and filehandle, opened here if it
@@ -129,7 +155,7 @@ fn serve<'a>(
 /// for a handshake and says in the log why LOCALIO went off.
 fn find_file(
     offer: &DirectOffer<'_>,
-    client: &Arc<Client>,
+    client: &Client,
     localio: &Localio,
 ) -> Result<Arc<OpenFile>, DirectDecline> {
     let mut missed = false;
