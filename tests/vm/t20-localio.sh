@@ -18,6 +18,13 @@ modules_load
 
 local_bytes() { echo $(( $(counter local_read_bytes) + $(counter local_write_bytes) )); }
 
+# Every local completion that fails is traced, so that a failure below
+# says which request it was.
+failed_events=/sys/kernel/tracing/events/localio_rs/localio_rs_complete
+mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
+echo 'result < 0' >"$failed_events/filter"
+echo 1 >"$failed_events/enable"
+
 for v in 3 4.2; do
 	n=${v/./}
 	major=${v%%.*}
@@ -191,7 +198,11 @@ with open(sys.argv[1], "wb") as f:
 		test "$(log_count_since "$mark" "LOCALIO on for server 127.0.0.1 (NFSv$major): nfsd is in this kernel")" -eq 1
 done
 
-check "no local request failed so far" test "$(( $(counter local_read_errors) + $(counter local_write_errors) + $(counter local_commit_errors) ))" -eq 0
+failed=$(( $(counter local_read_errors) + $(counter local_write_errors) + $(counter local_commit_errors) ))
+[ "$failed" -eq 0 ] || grep -F localio_rs_complete /sys/kernel/tracing/trace | tail -n 5 | sed 's/^/# /'
+check "no local request failed so far" test "$failed" -eq 0
+echo 0 >"$failed_events/enable"
+echo 0 >"$failed_events/filter"
 nfs_umount_all
 
 # --- nfsd's decisions hold for local I/O: ro export, root_squash ----------
