@@ -35,6 +35,7 @@ for v in 3 4.2; do
 
 	# Aligned O_DIRECT: served locally, nfsd moves nothing.
 	io0=$(nfsd_io); b0=$(local_bytes); o0=$(counter file_opens); u0=$(counter file_reuses)
+	idle0=$(counter released_idle)
 	i0=$(counter submitted_inline)
 	dd if="$WORK/ref" of="$on/direct" bs=1M oflag=direct status=none
 	drop_caches
@@ -51,17 +52,19 @@ for v in 3 4.2; do
 	done
 	wait "$pid"
 	opens=$(( $(counter file_opens) - o0 )) reuses=$(( $(counter file_reuses) - u0 ))
-	say "v$v aligned O_DIRECT: $opens opens through nfsd, $reuses reuses"
+	idle=$(( $(counter released_idle) - idle0 ))
+	say "v$v aligned O_DIRECT: $opens opens through nfsd, $reuses reuses, $idle let go as idle"
 	check "v$v aligned O_DIRECT: data intact through the mount" test "$(sum "$WORK/back")" = "$ref"
 	check "v$v aligned O_DIRECT: data intact on the server" test "$(cold_sum "$EXPORT/direct")" = "$ref"
 	check "v$v aligned O_DIRECT: nfsd's io counters stayed flat" test "$(nfsd_io)" -eq "$io0"
 	check "v$v aligned O_DIRECT: our counters moved every byte" \
 		test "$(( $(local_bytes) - b0 ))" -ge $((2 * SIZE_MB * 1048576))
 	# One open per (caller, mode, file): the write's and the read's, not
-	# one per 1 MiB request. Idleness is counted in reaper ticks, so a
-	# stalled guest cannot expire a file between two requests.
+	# one per 1 MiB request; again only after the reaper let it go as idle
+	# (two ticks that saw no request: on a loaded host the vCPU running
+	# dd can stall that long while the other one ticks).
 	check "v$v aligned O_DIRECT: nfsd opened the file once per open mode" \
-		eval '[ "$opens" -ge 1 ] && [ "$opens" -le 2 ] && [ "$reuses" -ge $((2 * SIZE_MB - 2)) ]'
+		eval '[ "$opens" -ge 1 ] && [ "$opens" -le $((2 + idle)) ] && [ "$reuses" -ge $((2 * SIZE_MB - 2 - idle)) ]'
 	# An application's own direct I/O needs no queue: dd submits it.
 	check "v$v aligned O_DIRECT: the application submitted its own I/O (inline)" \
 		test "$(( $(counter submitted_inline) - i0 ))" -ge $((2 * SIZE_MB))
