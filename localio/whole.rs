@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! An application's O_DIRECT request offered whole (patch 0017), before
+//! An application's O_DIRECT request offered whole (patch 0014), before
 //! nfs.ko builds any pageio request for it: served from the exported file
 //! by the application's own task with the application's own iterator, or
 //! left to the pageio path (`offer.rs`) with one record of why.

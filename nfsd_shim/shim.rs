@@ -176,7 +176,7 @@ fn check(opened: &Opened, file: &File, net: &Net, mode: u32, for_request: bool) 
     // As nfsd_open_break_lease() does on every NFSv3 open through nfsd,
     // and so the built-in path on every NFSv3 request. Not for NFSv4, whose
     // OPEN broke what conflicts (nfsd's open for it does not break leases,
-    // patch 0011): that would only recall the client's own delegation. Only
+    // patch 0002): that would only recall the client's own delegation. Only
     // for a request: the client's reaper stands in for no open, and must
     // not sleep.
     if for_request && opened.break_leases {

@@ -53,10 +53,10 @@ pub(crate) struct Opened {
     pub(crate) grant: Grant,
     /// Whether a request must break leases on the file first, as nfsd's
     /// open for it would: NFSv3. An NFSv4 client's OPEN already did, and
-    /// nfsd breaks none for an NFSv4 READ or WRITE (patch 0011).
+    /// nfsd breaks none for an NFSv4 READ or WRITE (patch 0002).
     pub(crate) break_leases: bool,
     /// Whether the file may serve more than the request it was opened
-    /// for: not on an export that checks the subtree (patch 0016), where
+    /// for: not on an export that checks the subtree (patch 0013), where
     /// nfsd's verdict rests on the file's path, which [`ShimOps::check`]
     /// cannot see.
     pub(crate) keep: bool,

@@ -4,7 +4,7 @@
 //! file.
 //!
 //! `nfs_file_direct_read()` and `nfs_file_direct_write()` offer the
-//! application's `kiocb` and `iov_iter` (patch 0017) before nfs.ko builds
+//! application's `kiocb` and `iov_iter` (patch 0014) before nfs.ko builds
 //! an `nfs_direct_req`, an `nfs_page` per page or a pageio header. A
 //! [`DirectOffer`] is that offer, borrowed for the hook call; declined, it
 //! is left untouched and nfs.ko serves it as it would without the hook.

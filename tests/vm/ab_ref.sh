@@ -34,8 +34,8 @@ if [ "$(cat "$dir/kernel" 2>/dev/null)" != "$stamp" ] ||
 	rm -rf "$dir"
 	mkdir -p "$dir/src"
 	git -C "$top" archive "$commit" | tar -x -C "$dir/src"
-	# The hook's interface as it is now: patch 0007 dropped the provider's
-	# `owner` field (nfs.ko takes no module reference per call any more).
+	# The hook's interface as it is now: the series' provider has no
+	# `owner` field (nfs.ko takes no module reference per call).
 	# (Only the C engine's commits have that file.)
 	glue=$dir/src/localio/provider_glue.c
 	[ ! -f "$glue" ] ||

@@ -287,7 +287,7 @@ client_counter() {
 log_count_since() { dmesg | tail -n +"$(( $1 + 1 ))" | grep -c -- "$2"; }
 log_mark() { dmesg | wc -l; }
 offered_total() { echo $(( $(counter offered_read) + $(counter offered_write) + $(counter offered_commit) )); }
-# O_DIRECT requests the direct path took whole (patch 0017).
+# O_DIRECT requests the direct path took whole (patch 0014).
 direct_taken() { echo $(( $(counter direct_read) + $(counter direct_write) )); }
 served_total() { echo $(( $(counter local_read) + $(counter local_write) + $(counter local_commit) )); }
 

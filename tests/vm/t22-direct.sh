@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# An application's O_DIRECT served whole (patch 0017): handed to the
+# An application's O_DIRECT served whole (patch 0014): handed to the
 # exported file before nfs.ko builds any request, and what the
 # application sees of it the same as over RPC: attributes on this and a
 # second mount, a buffered reader's view, reads at end of file, RWF_APPEND,

@@ -163,7 +163,7 @@ umount "$MNT/swap-off" "$MNT/swap-on"
 # A sec=none mount of a server shares its nfs_client (and that client's
 # AUTH_SYS handshake) with sec=sys mounts, but nfsd maps its callers to the
 # anonymous user: its I/O must not be served with the caller's
-# credentials (patch 0007 offers only AUTH_SYS mounts). Root writes to a
+# credentials (patch 0006 offers only AUTH_SYS mounts). Root writes to a
 # root-owned 0644 file: refused over RPC. In this VM the server has so far
 # refused every sec=none mount (EPERM, NFSv3 and NFSv4.2, with sec=sys:none
 # exports); the checks are skipped then, and say so.
@@ -216,5 +216,5 @@ for v in 3 $([ "${SOAK:-0}" = 0 ] || echo 4.2); do
 done
 
 # The swap test above is where KASAN caught nfs.ko's use-after-free of a
-# queued swap read's iterator (series patch 0012): any report fails here.
+# queued swap read's iterator (series patch 0003): any report fails here.
 check_no_kernel_reports t50
