@@ -79,7 +79,6 @@ impl<T: Provider> Registration<T> {
                 pgio: Some(Self::pgio),
                 commit: Some(Self::commit),
                 direct: T::HAS_DIRECT.then_some(Self::direct as _),
-                ..Default::default()
             },
             GFP_KERNEL,
         )?;
