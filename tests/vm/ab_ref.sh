@@ -26,7 +26,10 @@ commit=$(git -C "$top" rev-parse --verify --short=7 "$ref^{commit}") ||
 kdir=${KDIR:-$("$top/kernel/build.sh" --kdir)}
 [ -f "$kdir/Module.symvers" ] || die "no kernel in $kdir: run make first"
 dir=$NFS_LOCALIO_CACHE/ab/$commit
-stamp="$kdir $(md5sum <"$kdir/Module.symvers" | cut -d' ' -f1)"
+# The tree's build key names its series too: a patch that changes a
+# structure the modules share with nfs.ko (the provider table) leaves
+# Module.symvers as it was, and a module built before it would misread it.
+stamp="$kdir $(cat "$kdir/.localio-build-key" 2>/dev/null) $(md5sum <"$kdir/Module.symvers" | cut -d' ' -f1)"
 
 if [ "$(cat "$dir/kernel" 2>/dev/null)" != "$stamp" ] ||
 	[ ! -f "$dir/localio_rs_client.ko" ] || [ ! -f "$dir/localio_rs_nfsd_shim.ko" ]; then
