@@ -58,10 +58,7 @@ pub(crate) fn offer<'a>(
         Some(client) => prepare(&mut offer, &asked, client, localio),
         None => Err(DeclineReason::NoMemory),
     };
-    let outcome = ready
-        .as_ref()
-        .map(|ready| ready.how())
-        .map_err(|reason| *reason);
+    let outcome = ready.as_ref().map_err(|reason| *reason);
     record(localio, client.as_deref(), &who, &asked, outcome);
     match (ready, client) {
         (Ok(ready), Some(client)) => Ok(ready.start(offer, &asked, client)),
@@ -78,13 +75,6 @@ struct Asked<'f> {
     offered_ns: u64,
 }
 
-/// How a request is served: the plan, and who submits its I/O (`Ok`:
-/// the offering task; else why the queue does).
-struct How {
-    plan: Serve,
-    inline: Result<(), QueueReason>,
-}
-
 /// Notes the outcome of an offer once: its trace event, its counters
 /// (a decline's bytes go to nfsd) and what it says of the client's
 /// LOCALIO state.
@@ -93,12 +83,12 @@ fn record(
     client: Option<&Client>,
     who: &trace::Who<'_>,
     asked: &Asked<'_>,
-    outcome: Result<How, DeclineReason>,
+    outcome: Result<&Ready, DeclineReason>,
 ) {
     let (kind, offset, count) = (asked.kind, asked.facts.offset, asked.facts.count);
     localio.clients.count(client, |c| c.bump(OFFERED, kind));
     match outcome {
-        Ok(How { plan, inline }) => {
+        Ok(&Ready { plan, inline, .. }) => {
             let by = inline.map_or_else(QueueReason::name, |()| "inline");
             trace::accept(who, kind.name(), offset, count, plan.bytes, by);
             localio.clients.count(client, |c| {
@@ -143,6 +133,8 @@ struct Ready {
     file: Arc<OpenFile>,
     plan: Serve,
     slot: IoSlot<Job>,
+    /// Who submits its I/O: `Ok`, the offering task; else why the queue
+    /// does.
     inline: Result<(), QueueReason>,
 }
 
@@ -181,13 +173,6 @@ fn prepare(
 }
 
 impl Ready {
-    fn how(&self) -> How {
-        How {
-            plan: self.plan,
-            inline: self.inline,
-        }
-    }
-
     /// Takes the request from nfs.ko and starts its I/O: submitted by the
     /// offering task if it may, else queued.
     fn start<'a>(self, offer: Offer<'a>, asked: &Asked<'_>, client: Arc<Client>) -> Accepted<'a> {
