@@ -31,12 +31,51 @@ rm -f "$out"/*
 echo 0 >/proc/sys/kernel/kptr_restrict
 echo -1 >/proc/sys/kernel/perf_event_paranoid
 
+# PROFILE_SWITCHES=1: also where tasks leave the CPU. A second fio run per
+# mode records sched:sched_switch with kernel call chains; the most
+# frequent chains (PROFILE_TOP of them, folded from the switch up, leaf
+# first) land in <mode>.switches.txt, with switches per I/O.
+switches=${PROFILE_SWITCHES:-0}
 # PROFILE_ALSO: the modes profiled next to MODE (default: c-odirect xfs).
 modes=("$mode")
 for m in ${PROFILE_ALSO:-c-odirect xfs}; do
 	case " ${BENCH_MODES[*]} " in *" $m "*) ;; *) echo "unknown mode '$m'"; exit 1;; esac
 	[ "$m" = "$mode" ] || modes+=("$m")
 done
+
+# fold_switches FIO_JSON N: perf script's sched_switch samples on stdin;
+# prints switches per I/O and the N most frequent kernel chains, each as
+# the switching task's name and its frames below __schedule, up to 8.
+fold_switches() {
+	/usr/bin/python3 -c '
+import collections, json, sys
+fio, n = sys.argv[1], int(sys.argv[2])
+chains, cur = collections.Counter(), None
+def flush():
+    if cur:
+        frames = [f for f in cur[1] if f not in ("__traceiter_sched_switch", "__schedule")]
+        chains[cur[0] + ": " + " < ".join(frames[:8])] += 1
+for line in sys.stdin:
+    if not line.strip():
+        flush(); cur = None
+    elif not line.startswith((" ", "\t")):
+        flush(); cur = (line.split()[0], [])
+    elif cur is not None:
+        parts = line.split()
+        if len(parts) > 1:
+            cur[1].append(parts[1].split("+")[0])
+flush()
+total = sum(chains.values())
+try:
+    job = json.load(open(fio))["jobs"][0]
+    ios = job["read"]["total_ios"] + job["write"]["total_ios"]
+except (OSError, ValueError, KeyError, IndexError):
+    ios = 0
+print(f"{total} switches" + (f", {total / ios:.2f} per I/O ({ios} I/Os)" if ios else ""))
+for chain, count in chains.most_common(n):
+    print(f"{count:8d}  {chain}")
+' "$1" "$2"
+}
 
 bench_mounts
 bench_prefill "bench.$workload"
@@ -60,6 +99,19 @@ for m in "${modes[@]}"; do
 		--kallsyms=/proc/kallsyms --percent-limit 0.01 2>/dev/null |
 		grep -F '[k]' >"$out/$m.top.txt"
 	rm -f "$WORK/$m.perf.data"
+	[ "$switches" = 1 ] || continue
+	drop_caches
+	say "perf record: sched_switch call chains, fio $workload on $m"
+	# shellcheck disable=SC2086
+	"$perf" record -a -q -g -e sched:sched_switch -o "$WORK/$m.sw.data" -- \
+		fio --name="$workload" --filename="$(mode_dir "$m")/bench.$workload" \
+		--size="${BENCH_SIZE_MB}M" $args $sync_args --output-format=json \
+		--output="$out/$m.sw.fio.json" >/dev/null 2>&1 ||
+		say "perf record of $m's switches failed"
+	"$perf" script -i "$WORK/$m.sw.data" --kallsyms=/proc/kallsyms -F comm,ip,sym 2>/dev/null |
+		fold_switches "$out/$m.sw.fio.json" "$top_n" >"$out/$m.switches.txt"
+	rm -f "$WORK/$m.sw.data"
+	cat "$out/$m.switches.txt"
 done
 rm -f "$BENCH_EXPORT/bench.$workload"
 bench_select_mode off

@@ -142,6 +142,8 @@ BENCH_ROUNDS='${BENCH_ROUNDS:-}' BENCH_WORKLOADS='${BENCH_WORKLOADS:-}' \
 BENCH_NFS_VERS='${BENCH_NFS_VERS:-}' BENCH_PNFS='${BENCH_PNFS:-}' BENCH_FILES='${BENCH_FILES:-}' \
 WORKLOAD='${WORKLOAD:-}' MODE='${MODE:-}' AB_ENGINES='${AB_ENGINES:-}' \
 BENCH_REF_ENGINE='${BENCH_REF_ENGINE:-}' BENCH_REF='${BENCH_REF:-}' PROFILE_ALSO='${PROFILE_ALSO:-}' \
+PROFILE_TOP='${PROFILE_TOP:-}' PROFILE_SWITCHES='${PROFILE_SWITCHES:-0}' \
+BENCH_PG_SCALE='${BENCH_PG_SCALE:-}' BENCH_PG_CLIENTS='${BENCH_PG_CLIENTS:-}' BENCH_ODD_WRITES='${BENCH_ODD_WRITES:-}' \
 EXPORT_DISK='${EXPORT_DISK:-}' SOAK='${SOAK:-0}' SOAK_MINUTES='${SOAK_MINUTES:-30}' VM_TESTS='${VM_TESTS:-}' VM_SCRIPT='${VM_SCRIPT:-}' bash tests/vm/guest.sh '$job'"
 # vng's own exit status does not carry the guest job's: the guest writes it.
 # A guest that dies while booting under TCG (rare; seen once, silently, in
