@@ -36,6 +36,15 @@ echo -1 >/proc/sys/kernel/perf_event_paranoid
 # frequent chains (PROFILE_TOP of them, folded from the switch up, leaf
 # first) land in <mode>.switches.txt, with switches per I/O.
 switches=${PROFILE_SWITCHES:-0}
+# PROFILE_CHILDREN=1: record kernel call chains too, and print (and keep
+# in <mode>.children.txt) the functions' shares including their callees:
+# what a function of ours costs with what it calls (inlined callees count
+# as the function's own). The chains cost: perf copying user stacks and
+# writing more data shows up in the shares, so read them against each
+# other, not against a profile without chains.
+children=${PROFILE_CHILDREN:-0}
+graph=
+[ "$children" != 1 ] || graph=-g
 # PROFILE_ALSO: the modes profiled next to MODE (default: c-odirect xfs).
 modes=("$mode")
 for m in ${PROFILE_ALSO:-c-odirect xfs}; do
@@ -90,7 +99,8 @@ for m in "${modes[@]}"; do
 	# perf.data stays in the guest's tmpfs: writing it to the 9p results
 	# folder while recording would be profiled too.
 	# shellcheck disable=SC2086
-	"$perf" record -a -N -q -e cpu-clock -F 2000 -o "$WORK/$m.perf.data" -- \
+	# shellcheck disable=SC2086
+	"$perf" record -a -N -q $graph -e cpu-clock -F 2000 -o "$WORK/$m.perf.data" -- \
 		fio --name="$workload" --filename="$(mode_dir "$m")/bench.$workload" \
 		--size="${BENCH_SIZE_MB}M" $args $sync_args --output-format=json \
 		--output="$out/$m.fio.json" >/dev/null 2>&1 ||
@@ -98,6 +108,17 @@ for m in "${modes[@]}"; do
 	"$perf" report -i "$WORK/$m.perf.data" --stdio --no-children --sort sym \
 		--kallsyms=/proc/kallsyms --percent-limit 0.01 2>/dev/null |
 		grep -F '[k]' >"$out/$m.top.txt"
+	if [ "$children" = 1 ]; then
+		"$perf" report -i "$WORK/$m.perf.data" --stdio --children --sort sym -g none \
+			--kallsyms=/proc/kallsyms --percent-limit 0.05 2>/dev/null |
+			grep -F '[k]' | grep -v -e pv_native_safe_halt -e do_idle -e cpu_startup_entry \
+			-e start_secondary -e common_startup_64 -e default_idle -e rest_init \
+			-e start_kernel -e x86_64_start >"$out/$m.children.txt"
+		say "$m: share of all samples including callees (children, self, function):" \
+			"the first $top_n, then every one of LOCALIO's and NFS's"
+		head -n "$top_n" "$out/$m.children.txt"
+		tail -n +"$((top_n + 1))" "$out/$m.children.txt" | grep -E '\] (_R|localio|nfs|shim)'
+	fi
 	rm -f "$WORK/$m.perf.data"
 	[ "$switches" = 1 ] || continue
 	drop_caches
