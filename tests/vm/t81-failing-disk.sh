@@ -61,11 +61,15 @@ fd_file_table() {
 		sed -n 's/^.*: \[[0-9]*\.\.[0-9]*\]: \([0-9]*\)\.\.\([0-9]*\)$/\1 \2/p' | sort -n)
 	[ "$at" -ge "$fd_size" ] || echo "$at $((fd_size - at)) linear $fd_loop $at"
 }
+# The table is made before the suspend: reading f's block map may read
+# the disk, and I/O to a suspended device waits for its resume.
 # --noflush: a plain suspend first flushes the device, which fails while
 # it fails writes. The table on stdin: it may be more than one line.
 fd_set() {
-	dmsetup --noudevsync suspend --noflush "$FD_DEV" &&
-		fd_table "$1" | dmsetup --noudevsync load "$FD_DEV" &&
+	local table
+	table=$(fd_table "$1") &&
+		dmsetup --noudevsync suspend --noflush "$FD_DEV" &&
+		printf '%s\n' "$table" | dmsetup --noudevsync load "$FD_DEV" &&
 		dmsetup --noudevsync resume "$FD_DEV"
 }
 dmsetup --noudevsync create "$FD_DEV" --table "$(fd_table healthy)" && dmsetup mknodes "$FD_DEV"
