@@ -347,10 +347,12 @@ SPLAT_RE='WARNING:|BUG:|Oops|general protection|UBSAN|KASAN|possible circular lo
 dmesg_splats() { dmesg | grep -E "$SPLAT_RE" || true; }
 # check_no_kernel_reports FILE: one check that nothing in dmesg since
 # boot matches SPLAT_RE, for the test file FILE (t10, t20, ...); what
-# matches goes to the log.
+# matches goes to the log, and the whole kernel log, with the reports'
+# call traces, to $RESULTS/FILE.dmesg.
 check_no_kernel_reports() {
 	local splats
 	splats=$(dmesg_splats)
 	[ -z "$splats" ] || printf '%s\n' "$splats" | sed 's/^/# dmesg: /'
+	[ -z "$splats" ] || dmesg >"$RESULTS/$1.dmesg" 2>/dev/null || true
 	check "$1: no WARN/BUG/lockdep/hung-task report in dmesg" test -z "$splats"
 }
