@@ -62,7 +62,7 @@ fio, n = sys.argv[1], int(sys.argv[2])
 chains, cur = collections.Counter(), None
 def flush():
     if cur:
-        frames = [f for f in cur[1] if f not in ("__traceiter_sched_switch", "__schedule")]
+        frames = [f for f in cur[1] if f not in ("__traceiter_sched_switch", "__schedule", "__sched_text_start")]
         chains[cur[0] + ": " + " < ".join(frames[:8])] += 1
 for line in sys.stdin:
     if not line.strip():
@@ -98,7 +98,6 @@ for m in "${modes[@]}"; do
 	[ "$m" != xfs-sync ] || sync_args=--sync=sync
 	# perf.data stays in the guest's tmpfs: writing it to the 9p results
 	# folder while recording would be profiled too.
-	# shellcheck disable=SC2086
 	# shellcheck disable=SC2086
 	"$perf" record -a -N -q $graph -e cpu-clock -F 2000 -o "$WORK/$m.perf.data" -- \
 		fio --name="$workload" --filename="$(mode_dir "$m")/bench.$workload" \
