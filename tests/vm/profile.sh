@@ -86,24 +86,28 @@ for chain, count in chains.most_common(n):
 ' "$1" "$2"
 }
 
+# fio_for MODE OUTPUT: sets fio_cmd to the workload's fio job on MODE's
+# mount, its report in OUTPUT (JSON). As in the bench, xfs-sync is xfs
+# with the durability of NFS's O_DIRECT writes.
+fio_for() {
+	# shellcheck disable=SC2206
+	fio_cmd=(fio --name="$workload" --filename="$(mode_dir "$1")/bench.$workload"
+		--size="${BENCH_SIZE_MB}M" $args --output-format=json --output="$2")
+	[ "$1" != xfs-sync ] || fio_cmd+=(--sync=sync)
+}
+
 bench_mounts
 bench_prefill "bench.$workload"
 for m in "${modes[@]}"; do
 	bench_select_mode "$m"
 	drop_caches
 	say "perf record: fio $workload on $m"
-	# As in the bench: xfs-sync is xfs with the durability of NFS's
-	# O_DIRECT writes.
-	sync_args=
-	[ "$m" != xfs-sync ] || sync_args=--sync=sync
 	# perf.data stays in the guest's tmpfs: writing it to the 9p results
 	# folder while recording would be profiled too.
+	fio_for "$m" "$out/$m.fio.json"
 	# shellcheck disable=SC2086
 	"$perf" record -a -N -q $graph -e cpu-clock -F 2000 -o "$WORK/$m.perf.data" -- \
-		fio --name="$workload" --filename="$(mode_dir "$m")/bench.$workload" \
-		--size="${BENCH_SIZE_MB}M" $args $sync_args --output-format=json \
-		--output="$out/$m.fio.json" >/dev/null 2>&1 ||
-		say "perf record of $m failed"
+		"${fio_cmd[@]}" >/dev/null 2>&1 || say "perf record of $m failed"
 	"$perf" report -i "$WORK/$m.perf.data" --stdio --no-children --sort sym \
 		--kallsyms=/proc/kallsyms --percent-limit 0.01 2>/dev/null |
 		grep -F '[k]' >"$out/$m.top.txt"
@@ -122,12 +126,9 @@ for m in "${modes[@]}"; do
 	[ "$switches" = 1 ] || continue
 	drop_caches
 	say "perf record: sched_switch call chains, fio $workload on $m"
-	# shellcheck disable=SC2086
+	fio_for "$m" "$out/$m.sw.fio.json"
 	"$perf" record -a -q -g -e sched:sched_switch -o "$WORK/$m.sw.data" -- \
-		fio --name="$workload" --filename="$(mode_dir "$m")/bench.$workload" \
-		--size="${BENCH_SIZE_MB}M" $args $sync_args --output-format=json \
-		--output="$out/$m.sw.fio.json" >/dev/null 2>&1 ||
-		say "perf record of $m's switches failed"
+		"${fio_cmd[@]}" >/dev/null 2>&1 || say "perf record of $m's switches failed"
 	"$perf" script -i "$WORK/$m.sw.data" --kallsyms=/proc/kallsyms -F comm,ip,sym 2>/dev/null |
 		fold_switches "$out/$m.sw.fio.json" "$top_n" >"$out/$m.switches.txt"
 	rm -f "$WORK/$m.sw.data"

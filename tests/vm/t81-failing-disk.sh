@@ -184,7 +184,7 @@ modules_load
 
 # --- healthy again: local again, with no reload ----------------------------
 fd_local_again() {
-	local m=$MNT/again3 w0 rc=1
+	local m=$MNT/again3 w0 rc=1 fd_failed fd_again
 	fd_set healthy
 	fd_server_up mkfs
 	head -c $((4 * MIB)) /dev/urandom >"$FD_EXPORT/f"
