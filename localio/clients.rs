@@ -391,7 +391,7 @@ impl Client {
         key: &FileKey,
         open: impl FnOnce() -> Result<Arc<OpenFile>, OpenFailure>,
     ) -> Result<Arc<OpenFile>, DeclineReason> {
-        let (cached, refusals) = self.cached(key, now_ns())?;
+        let (cached, refusals) = self.cached(key)?;
         if let Some(file) = cached {
             if let Some(file) = self.reuse(key, file)? {
                 return Ok(file);
@@ -401,19 +401,17 @@ impl Client {
     }
 
     /// The file cached for `key`, if any, and the refusals in a row still
-    /// current at `now` if none is; or why the request goes to nfsd
-    /// without an open (refused too often, too recently).
-    fn cached(
-        &self,
-        key: &FileKey,
-        now: u64,
-    ) -> Result<(Option<Arc<OpenFile>>, u32), DeclineReason> {
+    /// current now if none is; or why the request goes to nfsd without an
+    /// open (refused too often, too recently). The clock is read only for
+    /// a refusal.
+    fn cached(&self, key: &FileKey) -> Result<(Option<Arc<OpenFile>>, u32), DeclineReason> {
         if let Some(file) = self.index.get(key.slot_hash(), |file| file.key.same(key)) {
             return Ok((Some(file), 0));
         }
         match self.table.lock().files.get(key) {
             Some(Entry::Open { file, .. }) => Ok((Some(file.clone()), 0)),
             Some(Entry::Refused { at, refusals }) => {
+                let now = now_ns();
                 if refusal_blocks(*refusals, *at, now) {
                     return Err(DeclineReason::RecentlyRefused);
                 }

@@ -437,6 +437,25 @@ mod tests {
     }
 
     #[test]
+    fn slot_hash_pads_the_tail_with_zeroes() {
+        // The definition: every word, the last one padded with zeroes.
+        fn padded(bytes: &[u8]) -> u64 {
+            let mut h = bytes.len() as u64;
+            for chunk in bytes.chunks(8) {
+                let mut word = [0u8; 8];
+                word[..chunk.len()].copy_from_slice(chunk);
+                h = (h ^ u64::from_le_bytes(word)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                h ^= h >> 29;
+            }
+            h ^ (h >> 32)
+        }
+        let bytes: Vec<u8> = (1..=130u8).map(|b| b.wrapping_mul(37)).collect();
+        for len in 0..=bytes.len() {
+            assert_eq!(slot_hash(&bytes[..len]), padded(&bytes[..len]), "{len} bytes");
+        }
+    }
+
+    #[test]
     fn commit_range_covers_what_was_asked() {
         assert_eq!(commit_range(0, 0), (0, i64::MAX as u64));
         assert_eq!(commit_range(4096, 0), (4096, i64::MAX as u64));
