@@ -43,6 +43,11 @@ switches=${PROFILE_SWITCHES:-0}
 # writing more data shows up in the shares, so read them against each
 # other, not against a profile without chains.
 children=${PROFILE_CHILDREN:-0}
+# PROFILE_OFFSETS=PATTERN: also where, inside the functions whose names
+# contain PATTERN, the samples land: a count per function+offset in
+# <mode>.offsets.txt (the first PROFILE_TOP printed), to read beside
+# `objdump -d` of the module on the host. Inlined code is its caller's.
+offsets=${PROFILE_OFFSETS:-}
 graph=
 [ "$children" != 1 ] || graph=-g
 # PROFILE_ALSO: the modes profiled next to MODE (default: c-odirect xfs).
@@ -121,6 +126,14 @@ for m in "${modes[@]}"; do
 			"the first $top_n, then every one of LOCALIO's and NFS's"
 		head -n "$top_n" "$out/$m.children.txt"
 		tail -n +"$((top_n + 1))" "$out/$m.children.txt" | grep -E '\] (_R|localio|nfs|shim)'
+	fi
+	if [ -n "$offsets" ]; then
+		"$perf" script -i "$WORK/$m.perf.data" --kallsyms=/proc/kallsyms -F sym,symoff 2>/dev/null |
+			awk 'NF { print $1 }' | grep -F -- "$offsets" | sort | uniq -c | sort -rn \
+			>"$out/$m.offsets.txt"
+		say "$m: samples by offset in functions matching '$offsets' (of $(
+			awk '{ n += $1 } END { print n + 0 }' "$out/$m.offsets.txt"))"
+		head -n "$top_n" "$out/$m.offsets.txt"
 	fi
 	rm -f "$WORK/$m.perf.data"
 	[ "$switches" = 1 ] || continue
