@@ -128,8 +128,8 @@ for m in "${modes[@]}"; do
 		tail -n +"$((top_n + 1))" "$out/$m.children.txt" | grep -E '\] (_R|localio|nfs|shim)'
 	fi
 	if [ -n "$offsets" ]; then
-		"$perf" script -i "$WORK/$m.perf.data" --kallsyms=/proc/kallsyms -F sym,symoff 2>/dev/null |
-			awk 'NF { print $1 }' | grep -F -- "$offsets" | sort | uniq -c | sort -rn \
+		"$perf" script -i "$WORK/$m.perf.data" --kallsyms=/proc/kallsyms -F ip,sym,symoff 2>/dev/null |
+			awk 'NF > 1 { print $2 }' | grep -F -- "$offsets" | sort | uniq -c | sort -rn \
 			>"$out/$m.offsets.txt"
 		say "$m: samples by offset in functions matching '$offsets' (of $(
 			awk '{ n += $1 } END { print n + 0 }' "$out/$m.offsets.txt"))"
