@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The hash that places file handles and clients among RCU slots. Plain
-//! `core`: the host tests check it.
+//! The hash that places file handles and clients among RCU slots, and the
+//! word reads that it and the handles' comparison share. Plain `core`: the
+//! host tests check it.
 
 /// Where a hash of `bytes` puts it among a small table's slots: a word at
 /// a time, multiplied and folded so that keys differing in any byte (file
@@ -11,18 +12,23 @@
 /// only a tail under eight bytes is gathered byte by byte, as if padded
 /// with zeroes.
 pub fn slot_hash(bytes: &[u8]) -> u64 {
-    let (words, tail) = bytes.as_chunks::<8>();
-    let mut h = words
-        .iter()
-        .fold(bytes.len() as u64, |h, word| mix(h, u64::from_le_bytes(*word)));
+    let chunks = bytes.chunks_exact(8);
+    let tail = chunks.remainder();
+    let mut h = chunks.map(word).fold(bytes.len() as u64, mix);
     if !tail.is_empty() {
-        let word = tail
+        let last = tail
             .iter()
             .rev()
-            .fold(0u64, |word, &byte| (word << 8) | u64::from(byte));
-        h = mix(h, word);
+            .fold(0u64, |last, &byte| (last << 8) | u64::from(byte));
+        h = mix(h, last);
     }
     h ^ (h >> 32)
+}
+
+/// The little-endian word of an eight-byte `chunk` (0 for any other
+/// length, which [`slice::chunks_exact`] never yields).
+pub fn word(chunk: &[u8]) -> u64 {
+    u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]))
 }
 
 /// One word into the hash so far.

@@ -13,7 +13,7 @@
 use super::bindings as b;
 use super::cred::Cred;
 use super::file::LowerFile;
-use super::hash::slot_hash;
+use super::hash::{slot_hash, word};
 use core::ffi::{c_int, CStr};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
@@ -48,18 +48,17 @@ impl FileKey {
     /// without a branch per word (the rest of `fh` is zero in both). Runs
     /// for every request.
     pub(crate) fn same(&self, other: &FileKey) -> bool {
-        let words = (self.fh_len as usize).min(FH_MAX).div_ceil(8);
-        let (ours, theirs) = (self.fh.as_chunks::<8>().0, other.fh.as_chunks::<8>().0);
-        let differ = |(a, b): (&[u8; 8], &[u8; 8])| u64::from_ne_bytes(*a) ^ u64::from_ne_bytes(*b);
+        let end = (self.fh_len as usize)
+            .min(FH_MAX)
+            .next_multiple_of(8)
+            .min(FH_MAX);
+        let mut theirs = other.fh[..end].chunks_exact(8);
         self.cred == other.cred
             && self.mode == other.mode
             && self.fh_len == other.fh_len
-            && ours
-                .iter()
-                .zip(theirs)
-                .take(words)
-                .fold(0, |diff, pair| diff | differ(pair))
-                == 0
+            && self.fh[..end].chunks_exact(8).fold(0, |diff, ours| {
+                diff | (word(ours) ^ theirs.next().map_or(0, word))
+            }) == 0
     }
 
     /// Where the key goes among a client's [`RcuSlots`](super::rcu::RcuSlots).

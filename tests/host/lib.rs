@@ -451,7 +451,11 @@ mod tests {
         }
         let bytes: Vec<u8> = (1..=130u8).map(|b| b.wrapping_mul(37)).collect();
         for len in 0..=bytes.len() {
-            assert_eq!(slot_hash(&bytes[..len]), padded(&bytes[..len]), "{len} bytes");
+            assert_eq!(
+                slot_hash(&bytes[..len]),
+                padded(&bytes[..len]),
+                "{len} bytes"
+            );
         }
     }
 
