@@ -345,13 +345,21 @@ ref_head_sum() { head -c "$1M" "$WORK/ref" | md5sum | cut -d' ' -f1; }
 # NFS client seeing a file change identity under it (bad attributes).
 SPLAT_RE='WARNING:|BUG:|Oops|general protection|UBSAN|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|workqueue: .* is flushing|Call Trace|NFS: server .* error: fileid changed'
 dmesg_splats() { dmesg | grep -E "$SPLAT_RE" || true; }
-# check_no_kernel_reports FILE: one check that nothing in dmesg since
-# boot matches SPLAT_RE, for the test file FILE (t10, t20, ...); what
-# matches goes to the log, and the whole kernel log, with the reports'
-# call traces, to $RESULTS/FILE.dmesg.
+# A test file's kernel log starts at its marker: a report fails the file
+# whose run made it, not every file after it in the same VM.
+DMESG_MARK="localio-rs-test: begin"
+# mark_kernel_log FILE: writes FILE's start marker to the kernel log.
+mark_kernel_log() { echo "$DMESG_MARK $1" >/dev/kmsg 2>/dev/null || true; }
+# dmesg_since_mark: the kernel log from the last marker on (all of it if
+# there is none, or the ring buffer has dropped it).
+dmesg_since_mark() { dmesg | tac | sed "/$DMESG_MARK/q" | tac; }
+# check_no_kernel_reports FILE: one check that nothing in the kernel log
+# since FILE's marker (mark_kernel_log) matches SPLAT_RE, for the test
+# file FILE (t10, t20, ...); what matches goes to the log, and the whole
+# kernel log, with the reports' call traces, to $RESULTS/FILE.dmesg.
 check_no_kernel_reports() {
 	local splats
-	splats=$(dmesg_splats)
+	splats=$(dmesg_since_mark | grep -E "$SPLAT_RE" || true)
 	[ -z "$splats" ] || printf '%s\n' "$splats" | sed 's/^/# dmesg: /'
 	[ -z "$splats" ] || dmesg >"$RESULTS/$1.dmesg" 2>/dev/null || true
 	check "$1: no WARN/BUG/lockdep/hung-task report in dmesg" test -z "$splats"
