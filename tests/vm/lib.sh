@@ -277,6 +277,14 @@ modules_unload() {
 }
 # counter NAME: one counter of the client module, 0 when it is not loaded.
 counter() { awk -v k="$1" '$1 == k {print $2; f=1} END {if (!f) print 0}' "$STATS" 2>/dev/null || echo 0; }
+# counters_now FILE: the module-wide counters now, into FILE.
+counters_now() { awk 'NF == 2 && $2 ~ /^[0-9]+$/' "$STATS" >"$1" 2>/dev/null || : >"$1"; }
+# counters_grown FILE PATTERN: the counters matching PATTERN (a regex)
+# that grew since counters_now FILE, as "name=+delta ...".
+counters_grown() {
+	awk -v re="$2" 'NR == FNR { was[$1] = $2; next }
+		$1 ~ re && $2 > was[$1] + 0 { printf "%s=+%d ", $1, $2 - was[$1] }' "$1" "$STATS" 2>/dev/null
+}
 # client_counter NFSVERS NAME: one counter of the client module's line for
 # the NFS client of 127.0.0.1 with major version NFSVERS, empty if none.
 client_counter() {

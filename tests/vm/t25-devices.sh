@@ -111,9 +111,11 @@ limits_hold() {    # VERS
 queued_flush() { echo $(( $(counter queued_writeback) + $(counter queued_stack) )); }
 for v in 3 4.2; do
 	q0=$(queued_flush) w0=$(counter queued_writeback)
+	counters_now "$WORK/t25.counters"
 	check "v$v fsync by a task under a small RLIMIT_FSIZE of pages another wrote: succeeds, all on the server" \
 		limits_hold "$v"
-	say "v$v the flush: $(( $(queued_flush) - q0 )) WRITEs queued, $(( $(counter queued_writeback) - w0 )) of them for writeback"
+	say "v$v the flush: $(( $(queued_flush) - q0 )) WRITEs queued, $(( $(counter queued_writeback) - w0 )) of them for writeback;" \
+		"grown: $(counters_grown "$WORK/t25.counters" '^(offered_write|declined_|queued_|file_opens|stateid)')"
 	check "v$v that writeback was queued, not submitted by the flushing task" \
 		test "$(queued_flush)" -gt "$q0"
 done
