@@ -311,6 +311,20 @@ nfs_mount() {
 	mkdir -p "$MNT/$name"
 	mount -t nfs -o "$opts" "$src" "$MNT/$name"
 }
+# wait_local DIR: until a 4 KiB O_DIRECT write on the localio=on mount on
+# DIR is served without nfsd (its client's LOCALIO handshake is done), at
+# most 30 s; fails if it never is.
+wait_local() {
+	local i io0 rc=1
+	for i in $(seq 30); do
+		io0=$(nfsd_io)
+		dd if=/dev/zero of="$1/.wait-local" bs=4096 count=1 oflag=direct conv=notrunc status=none &&
+			[ "$(nfsd_io)" = "$io0" ] && { rc=0; break; }
+		sleep 1
+	done
+	rm -f "$1/.wait-local"
+	return $rc
+}
 nfs_umount_all() {
 	local m
 	for m in "$MNT"/*; do mountpoint -q "$m" && umount "$m"; done
