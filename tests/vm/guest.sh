@@ -53,7 +53,7 @@ test)
 		say "=== $(basename "$t")"
 		file_started=$SECONDS
 		# The first file's log starts at boot: it answers for boot's too.
-		[ "$t" = "${files[0]}" ] || mark_kernel_log "$(basename "$t")"
+		[ "$t" = "${files[0]}" ] || FILE_LOG_SINCE=$(log_time)
 		. "$t"
 		say "=== $(basename "$t") took $((SECONDS - file_started)) s"
 	done

@@ -291,7 +291,7 @@ client_counter() {
 	awk -v v="nfsv$1" -v k="$2" '$1 == "client" && $2 == "127.0.0.1" && $3 == v {
 		for (i = 4; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$STATS" 2>/dev/null
 }
-# log_since MARK PATTERN: kernel log lines after line MARK matching PATTERN.
+# log_count_since MARK PATTERN: kernel log lines after line MARK matching PATTERN.
 log_count_since() { dmesg | tail -n +"$(( $1 + 1 ))" | grep -c -- "$2"; }
 log_mark() { dmesg | wc -l; }
 offered_total() { echo $(( $(counter offered_read) + $(counter offered_write) + $(counter offered_commit) )); }
@@ -367,21 +367,26 @@ ref_head_sum() { head -c "$1M" "$WORK/ref" | md5sum | cut -d' ' -f1; }
 # NFS client seeing a file change identity under it (bad attributes).
 SPLAT_RE='WARNING:|BUG:|Oops|general protection|UBSAN|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|workqueue: .* is flushing|Call Trace|NFS: server .* error: fileid changed'
 dmesg_splats() { dmesg | grep -E "$SPLAT_RE" || true; }
-# A test file's kernel log starts at its marker: a report fails the file
-# whose run made it, not every file after it in the same VM.
-DMESG_MARK="localio-rs-test: begin"
-# mark_kernel_log FILE: writes FILE's start marker to the kernel log.
-mark_kernel_log() { echo "$DMESG_MARK $1" >/dev/kmsg 2>/dev/null || true; }
-# dmesg_since_mark: the kernel log from the last marker on (all of it if
-# there is none, or the ring buffer has dropped it).
-dmesg_since_mark() { dmesg | tac | sed "/$DMESG_MARK/q" | tac; }
+# log_time: the timestamp of the kernel log's last line. log_since TIME:
+# the log's lines after TIME (all of it for 0). (A line count, log_mark,
+# stops growing once the 128 KiB log wraps, which a long run does.)
+log_time() { dmesg | sed -n '$s/^\[ *\([0-9]*\.[0-9]*\)\].*/\1/p'; }
+log_since() {
+	dmesg | awk -v t="${1:-0}" '
+		match($0, /^\[ *[0-9]+\.[0-9]+\]/) { s = substr($0, 2, RLENGTH - 2) + 0 }
+		s > t + 0'
+}
+# Where the running test file's kernel log starts (guest.sh sets it as
+# each file after the first starts; 0, boot, for the first): a report
+# fails the file whose run logged it, not every file after it.
+FILE_LOG_SINCE=0
 # check_no_kernel_reports FILE: one check that nothing in the kernel log
-# since FILE's marker (mark_kernel_log) matches SPLAT_RE, for the test
-# file FILE (t10, t20, ...); what matches goes to the log, and the whole
+# since FILE started (FILE_LOG_SINCE) matches SPLAT_RE, for the test file
+# FILE (t10, t20, ...); what matches goes to the log, and the whole
 # kernel log, with the reports' call traces, to $RESULTS/FILE.dmesg.
 check_no_kernel_reports() {
 	local splats
-	splats=$(dmesg_since_mark | grep -E "$SPLAT_RE" || true)
+	splats=$(log_since "$FILE_LOG_SINCE" | grep -E "$SPLAT_RE" || true)
 	[ -z "$splats" ] || printf '%s\n' "$splats" | sed 's/^/# dmesg: /'
 	[ -z "$splats" ] || dmesg >"$RESULTS/$1.dmesg" 2>/dev/null || true
 	check "$1: no WARN/BUG/lockdep/hung-task report in dmesg" test -z "$splats"

@@ -84,16 +84,6 @@ teardown() {
 	return "$left"
 }
 
-# log_time: the timestamp of the kernel log's last line. log_since TIME:
-# the log's lines after TIME. (A line count, lib.sh's log_mark, stops
-# growing once the 128 KiB log wraps, which a long soak does.)
-log_time() { dmesg | sed -n '$s/^\[ *\([0-9]*\.[0-9]*\)\].*/\1/p'; }
-log_since() {
-	dmesg | awk -v t="${1:-0}" '
-		match($0, /^\[ *[0-9]+\.[0-9]+\]/) { s = substr($0, 2, RLENGTH - 2) + 0 }
-		s > t + 0'
-}
-
 while [ "$SECONDS" -lt "$deadline" ]; do
 	round=$((round + 1))
 	round_started=$SECONDS
