@@ -44,20 +44,21 @@ pub fn direct_fits(
 /// [`direct_fits`] said of it: from and into its own buffer (`Ok(false)`),
 /// or through a bounce buffer of ours (`Ok(true)`) when only its memory is
 /// off, it is at most [`BOUNCE_MAX`] bytes long, and its data can be
-/// copied by the application's own task: a write (copied in before it is
-/// submitted) or a read the application waits for. An asynchronous read
-/// completes where the application's memory may be out of reach, so it is
-/// left to the pageio path, whose bounce buffer copies into pinned pages.
+/// copied where it must be: a write's by the writer before it is
+/// submitted, a synchronous read's by the reader it returns to, an
+/// asynchronous read's into the application's pages, held from its
+/// submission (`holdable`: user memory or pages), wherever it completes.
 pub fn direct_route(
     fits: Result<(), DirectDecline>,
     count: u64,
-    asynchronous: bool,
     write: bool,
+    asynchronous: bool,
+    holdable: bool,
 ) -> Result<bool, DirectDecline> {
     match fits {
         Ok(()) => Ok(false),
         Err(DirectDecline::Memory)
-            if count <= u64::from(BOUNCE_MAX) && (write || !asynchronous) =>
+            if count <= u64::from(BOUNCE_MAX) && (write || !asynchronous || holdable) =>
         {
             Ok(true)
         }

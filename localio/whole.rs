@@ -182,7 +182,13 @@ fn route(offer: &DirectOffer<'_>, file: &OpenFile) -> Result<bool, DirectDecline
     let fits = plan::direct_fits(pos, count, file.dio(), |addr_mask, len_mask| {
         offer.segments_aligned(addr_mask, len_mask)
     });
-    let bounce = plan::direct_route(fits, count, offer.is_async(), offer.is_write())?;
+    let bounce = plan::direct_route(
+        fits,
+        count,
+        offer.is_write(),
+        offer.is_async(),
+        offer.pages_holdable(),
+    )?;
     if let Some(state) = offer.nfs4_state() {
         if !file.nfsd().stateid_ok(&state) {
             return Err(DirectDecline::Stateid);

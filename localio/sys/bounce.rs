@@ -8,6 +8,7 @@
 
 use super::bindings as b;
 use super::pages;
+use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 use kernel::prelude::*;
 
@@ -214,6 +215,165 @@ impl Bounce {
             }
         }
         done
+    }
+}
+
+/// The pages of an application's buffer that a bounced read is to land
+/// in, each held by a reference from the read's submission, made by the
+/// application's task, until its data is copied in: an asynchronous
+/// read completes where the application's memory may be out of reach,
+/// its pages not.
+///
+/// # Invariants
+///
+/// Each of `pieces` lies within one page, on which it holds a reference
+/// of its own, dropped by `drop`.
+pub(crate) struct HeldPages {
+    pieces: KVec<b::bio_vec>,
+}
+
+// SAFETY: The references may be dropped, and the pages written through
+// kernel mappings, by any task.
+unsafe impl Send for HeldPages {}
+
+impl HeldPages {
+    /// Holds the pages of the next `bytes` of `iter`, advancing it past
+    /// them; fewer if the memory faults part way (none: `EFAULT`).
+    ///
+    /// # Safety
+    ///
+    /// `iter` must be a valid destination iterator over user memory the
+    /// current task may write, or over pages ([`Self::can_hold`]).
+    pub(crate) unsafe fn hold(iter: *mut b::iov_iter, bytes: usize) -> Result<Self> {
+        const BATCH: usize = 16;
+        let page_size = kernel::page::PAGE_SIZE;
+        let mut this = Self {
+            pieces: KVec::with_capacity(bytes.div_ceil(page_size) + 1, GFP_KERNEL)?,
+        };
+        let mut pages = [core::ptr::null_mut::<b::page>(); BATCH];
+        let mut done = 0;
+        while done < bytes {
+            let mut start = 0usize;
+            // SAFETY: `pages` has room for `BATCH` pages; the iterator is
+            // valid (our contract). It advances by what it returns, with a
+            // reference on each page.
+            let got = unsafe {
+                b::iov_iter_get_pages2(
+                    iter,
+                    pages.as_mut_ptr(),
+                    bytes - done,
+                    BATCH as u32,
+                    &mut start,
+                )
+            };
+            let got = match usize::try_from(got) {
+                Ok(got) if got > 0 => got,
+                _ => break,
+            };
+            let held = (start + got).div_ceil(page_size).min(BATCH);
+            // SAFETY: The `held` pages hold `got` bytes from `start`, each
+            // with a reference `iov_iter_get_pages2` took.
+            if unsafe { this.keep(&pages[..held], start, got) }.is_err() {
+                break;
+            }
+            done += got;
+        }
+        if this.pieces.is_empty() && bytes > 0 {
+            return Err(EFAULT);
+        }
+        Ok(this)
+    }
+
+    /// Keeps `pages`, which hold `bytes` from `start` in the first, as
+    /// pieces; if there is no memory for all of them, drops their
+    /// references from the first not kept on, so that what is held stays
+    /// a prefix of the buffer.
+    ///
+    /// # Safety
+    ///
+    /// Each page must come with a reference, now ours; `start + bytes`
+    /// within the pages.
+    unsafe fn keep(&mut self, pages: &[*mut b::page], start: usize, bytes: usize) -> Result {
+        let page_size = kernel::page::PAGE_SIZE;
+        let mut left = bytes;
+        for (i, &page) in pages.iter().enumerate() {
+            let offset = if i == 0 { start } else { 0 };
+            let len = (page_size - offset).min(left);
+            let piece = b::bio_vec {
+                bv_page: page,
+                bv_len: len as u32,
+                bv_offset: offset as u32,
+            };
+            // INVARIANT: The page's reference is the piece's.
+            if let Err(e) = self.pieces.push(piece, GFP_KERNEL) {
+                for &page in &pages[i..] {
+                    // SAFETY: Ours (our contract), not kept: dropped here.
+                    unsafe { b::localio_rs_put_page(page) };
+                }
+                return Err(e.into());
+            }
+            left -= len;
+        }
+        Ok(())
+    }
+
+    /// Whether [`Self::hold`] can hold the pages of `iter`: user memory or
+    /// pages, not kernel addresses.
+    ///
+    /// # Safety
+    ///
+    /// `iter` must be valid.
+    pub(crate) unsafe fn can_hold(iter: *const b::iov_iter) -> bool {
+        // SAFETY: Valid (our contract); only the type is read.
+        let kind = unsafe { (*iter).iter_type } as b::iter_type;
+        matches!(
+            kind,
+            b::iter_type_ITER_UBUF | b::iter_type_ITER_IOVEC | b::iter_type_ITER_BVEC
+        )
+    }
+
+    /// Copies the first `bytes` of `buffer` into the held pages and marks
+    /// the pages written dirty; returns how many it copied (fewer where
+    /// fewer pages are held). Task context.
+    pub(crate) fn fill(&self, buffer: &Bounce, bytes: usize) -> usize {
+        let held: usize = self.pieces.iter().map(|p| p.bv_len as usize).sum();
+        let bytes = bytes.min(held);
+        let mut iter = MaybeUninit::<b::iov_iter>::uninit();
+        // SAFETY: `iter` is ours to initialise; the pieces are held pages
+        // (type invariant), covering at least `bytes`.
+        unsafe {
+            b::iov_iter_bvec(
+                iter.as_mut_ptr(),
+                b::ITER_DEST,
+                self.pieces.as_ptr(),
+                self.pieces.len(),
+                bytes,
+            )
+        };
+        // SAFETY: A destination iterator over held pages, which kernel
+        // mappings reach from any task; the read into `buffer` is over.
+        let copied = unsafe { buffer.copy_to(iter.as_mut_ptr(), bytes) };
+        let mut left = copied;
+        for piece in self.pieces.iter() {
+            if left == 0 {
+                break;
+            }
+            left = left.saturating_sub(piece.bv_len as usize);
+            // SAFETY: A held page (type invariant), written above; task
+            // context, as the page lock may be waited for.
+            unsafe { b::set_page_dirty_lock(piece.bv_page) };
+        }
+        copied
+    }
+}
+
+impl Drop for HeldPages {
+    fn drop(&mut self) {
+        for piece in self.pieces.iter() {
+            // SAFETY: The piece's own reference (type invariant), dropped
+            // once.
+            unsafe { b::localio_rs_put_page(piece.bv_page) };
+        }
     }
 }
 

@@ -24,7 +24,7 @@
 //! began), before the application's `kiocb` is completed.
 
 use super::bindings as b;
-use super::bounce::Bounce;
+use super::bounce::{Bounce, HeldPages};
 use super::cred::CredOverride;
 use super::file::{end_write_once, LowerFile};
 use super::handoff::{completed, Handoff};
@@ -134,6 +134,13 @@ impl<'a> DirectOffer<'a> {
     pub(crate) fn segments_aligned(&self, addr_mask: u32, len_mask: u32) -> bool {
         // SAFETY: Valid for the call (type invariant); only read.
         unsafe { b::iov_iter_is_aligned(self.iter.as_ptr(), addr_mask, len_mask) }
+    }
+
+    /// Whether the pages of its data can be held from its submission to
+    /// its completion: user memory or pages.
+    pub(crate) fn pages_holdable(&self) -> bool {
+        // SAFETY: Valid for the call (type invariant).
+        unsafe { HeldPages::can_hold(self.iter.as_ptr()) }
     }
 
     fn cred(&self) -> *const b::cred {
@@ -329,40 +336,65 @@ pub(crate) struct DirectSlot<J: DirectJob> {
 }
 
 /// A bounce buffer and the `bio_vec`s over it, which a bio may point to
-/// until the I/O is over.
+/// until the I/O is over; for an asynchronous read, the application's
+/// pages its data lands in.
 pub(crate) struct DirectBounce {
     buffer: Bounce,
     bvecs: KVec<b::bio_vec>,
+    held: Option<HeldPages>,
 }
 
 impl DirectBounce {
     /// Sets `own` up over the buffer for `request`, a write's data copied
-    /// in first; returns it, or `-EFAULT` if the data could not be read.
+    /// in first and an asynchronous read's pages held; returns it, or
+    /// `-EFAULT` if the data could not be read or no page held.
     ///
     /// # Safety
     ///
     /// `own` must be valid for writes; the request's iterator valid, its
     /// memory the current task's.
     unsafe fn iter(
-        &self,
+        &mut self,
         own: *mut b::iov_iter,
         request: &DirectRequest<'_>,
+        asynchronous: bool,
     ) -> Result<*mut b::iov_iter, isize> {
         let count = request.count;
+        let fault = -(b::EFAULT as isize);
         let dir = if request.write {
             // SAFETY: Our contract; the buffer is idle.
             let copied = unsafe { self.buffer.fill_from(request.iter.as_ptr(), count) };
             if copied != count {
-                return Err(-(b::EFAULT as isize));
+                return Err(fault);
             }
             b::ITER_SOURCE
         } else {
+            if asynchronous {
+                // SAFETY: A read's iterator is a destination, its memory
+                // the current task's (our contract) or pages
+                // (`direct_route` took it so).
+                let held = unsafe { HeldPages::hold(request.iter.as_ptr(), count) };
+                self.held = Some(held.map_err(|_| fault)?);
+            }
             b::ITER_DEST
         };
         // SAFETY: `own` is ours; the bvecs cover the buffer's pages, which
         // hold at least `count` bytes (`reserve`).
         unsafe { b::iov_iter_bvec(own, dir, self.bvecs.as_ptr(), self.bvecs.len(), count) };
         Ok(own)
+    }
+
+    /// What a read of `result` through the buffer shows the application
+    /// once `copy(buffer, bytes)` has copied its data out: the bytes
+    /// copied, or `-EFAULT` if none could be.
+    fn read_out(&self, result: isize, copy: impl FnOnce(&Bounce, usize) -> usize) -> isize {
+        let Ok(got) = usize::try_from(result) else {
+            return result;
+        };
+        match copy(&self.buffer, got) {
+            0 if got > 0 => -(b::EFAULT as isize),
+            n => n as isize,
+        }
     }
 }
 
@@ -374,7 +406,11 @@ impl<J: DirectJob> DirectSlot<J> {
                 let bytes = u32::try_from(offer.count()).map_err(|_| EINVAL)?;
                 let buffer = Bounce::new(bytes)?;
                 let bvecs = buffer.bvecs(bytes as usize)?;
-                Some(DirectBounce { buffer, bvecs })
+                Some(DirectBounce {
+                    buffer,
+                    bvecs,
+                    held: None,
+                })
             }
             false => None,
         };
@@ -404,7 +440,7 @@ pub(crate) struct DirectIo<J: DirectJob> {
     write_started: bool,
     end: Option<AsyncEnd>,
     /// Kept until the I/O is over: its bio_vecs may be the bio's own.
-    _bounce: Option<DirectBounce>,
+    bounce: Option<DirectBounce>,
     job: J,
     _in_flight: InFlight,
 }
@@ -424,16 +460,16 @@ impl<J: DirectJob> DirectIo<J> {
     /// `-EIOCBQUEUED` once an asynchronous request is the filesystem's.
     pub(crate) fn run(slot: DirectSlot<J>, request: DirectRequest<'_>, job: J) -> isize {
         let _flags = TaskFlagsScope::io_worker();
-        let DirectSlot { io, bounce } = slot;
+        let DirectSlot { io, mut bounce } = slot;
         let mut own = MaybeUninit::<b::iov_iter>::uninit();
-        let iter = match &bounce {
+        let iter = match &mut bounce {
             None => request.iter.as_ptr(),
             Some(bounce) => {
                 // SAFETY: The request's iterator is the application's, for
                 // this task to read or write; `own` is ours to initialise
                 // and lives until the submission has returned, the last
                 // use of an iterator by the filesystem.
-                match unsafe { bounce.iter(own.as_mut_ptr(), &request) } {
+                match unsafe { bounce.iter(own.as_mut_ptr(), &request, io.is_some()) } {
                     Ok(iter) => iter,
                     Err(fault) => return Self::end_now(request, &job, fault),
                 }
@@ -453,7 +489,7 @@ impl<J: DirectJob> DirectIo<J> {
             handoff: Handoff::new(),
             write_started: false,
             end: Some(end),
-            _bounce: bounce,
+            bounce,
             job,
             _in_flight: InFlight::new(),
         });
@@ -511,14 +547,12 @@ impl<J: DirectJob> DirectIo<J> {
             // was read, its memory this task's; the job keeps the file open.
             result = unsafe { Self::read_rest(&job, &file, iter, &request, result) };
         }
-        if let (Some(bounce), false, Ok(got)) = (bounce, request.write, usize::try_from(result)) {
+        if let (Some(bounce), false) = (bounce, request.write) {
             // SAFETY: The read is over; the application's iterator is for
             // this task to write.
-            let copied = unsafe { bounce.buffer.copy_to(request.iter.as_ptr(), got) };
-            result = match copied {
-                0 if got > 0 => -(b::EFAULT as isize),
-                n => n as isize,
-            };
+            result = bounce.read_out(result, |buffer, got| unsafe {
+                buffer.copy_to(request.iter.as_ptr(), got)
+            });
         }
         Self::end_now(request, &job, result)
     }
@@ -658,7 +692,7 @@ impl<J: DirectJob> DirectIo<J> {
             Some(saved) => unsafe {
                 Self::refused_as_nfsd(&io.job, &io.job.file(), result, saved, pos)
             },
-            None => result,
+            None => io.landed(result),
         };
         let result = io.job.done(result, true);
         if let Some(end) = io.end.take() {
@@ -677,6 +711,19 @@ impl<J: DirectJob> DirectIo<J> {
             };
         }
         result
+    }
+
+    /// An asynchronous read's `result`, its data copied from the bounce
+    /// buffer, if it went through one, into the application's held pages.
+    /// Task context.
+    fn landed(&self, result: isize) -> isize {
+        let Some(bounce) = &self.bounce else {
+            return result;
+        };
+        match &bounce.held {
+            Some(held) => bounce.read_out(result, |buffer, got| held.fill(buffer, got)),
+            None => result,
+        }
     }
 
     fn end_write(&mut self) {
@@ -703,6 +750,7 @@ impl<J: DirectJob> DirectIo<J> {
     fn finish(mut this: Pin<KBox<Self>>, result: isize) {
         // SAFETY: Not moved out of.
         let io = unsafe { this.as_mut().get_unchecked_mut() };
+        let result = io.landed(result);
         let result = io.job.done(result, false);
         if let Some(end) = io.end.take() {
             end.end(&io.job.file(), result);

@@ -1060,27 +1060,34 @@ mod tests {
     }
 
     #[test]
-    fn direct_requests_bounce_only_where_their_own_task_copies() {
+    fn direct_requests_bounce_only_where_their_data_can_be_copied() {
         let memory = Err(DirectDecline::Memory);
+        let (read, write, sync, aio) = (false, true, false, true);
         // Aligned: straight from the application's buffer.
-        assert_eq!(direct_route(Ok(()), 4096, true, false), Ok(false));
+        assert_eq!(direct_route(Ok(()), 4096, read, aio, false), Ok(false));
         // Memory off: a write is copied in by its writer, a synchronous
-        // read copied out by its reader.
-        assert_eq!(direct_route(memory, 1 << 20, true, true), Ok(true));
-        assert_eq!(direct_route(memory, 1 << 20, false, false), Ok(true));
-        // An asynchronous read completes elsewhere: the pageio path.
+        // read copied out by its reader, an asynchronous one into the
+        // pages held from its submission.
+        assert_eq!(direct_route(memory, 1 << 20, write, aio, false), Ok(true));
+        assert_eq!(direct_route(memory, 1 << 20, read, sync, false), Ok(true));
+        assert_eq!(direct_route(memory, 1 << 20, read, aio, true), Ok(true));
+        // An asynchronous read into memory whose pages cannot be held
+        // (kernel addresses): the pageio path.
         assert_eq!(
-            direct_route(memory, 4096, true, false),
+            direct_route(memory, 4096, read, aio, false),
             memory.map(|()| false)
         );
         // Bounded as the pageio path's bounce buffer is.
         assert_eq!(
-            direct_route(memory, (1 << 20) + 4096, false, true),
+            direct_route(memory, (1 << 20) + 4096, write, sync, true),
             memory.map(|()| false)
         );
         // Anything else is not the memory's fault: no bounce helps.
         for reason in [DirectDecline::Misaligned, DirectDecline::NoDirectIo] {
-            assert_eq!(direct_route(Err(reason), 4096, false, true), Err(reason));
+            assert_eq!(
+                direct_route(Err(reason), 4096, write, sync, true),
+                Err(reason)
+            );
         }
     }
 
