@@ -70,6 +70,7 @@ pub(crate) type ClientCounters = Counters<PerCpuCells>;
 
 /// The module's cells are per CPU.
 impl CounterCells for PerCpuCells {
+    #[inline]
     fn add(&self, slot: usize, n: u64) {
         PerCpuCells::add(self, slot, n);
     }

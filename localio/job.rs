@@ -35,9 +35,8 @@ pub(crate) struct Job {
     pub(crate) client: Arc<Client>,
     /// Where the I/O starts in the file (for a COMMIT, its range's start).
     pub(crate) offset: u64,
-    /// When it was offered, for the completion's trace event (0 when that
-    /// event was off).
-    pub(crate) offered_ns: u64,
+    /// Its trace events.
+    pub(crate) events: trace::Events,
 }
 
 impl Job {
@@ -65,7 +64,7 @@ impl IoJob for Job {
 
     fn submitting(&self, queued: bool) {
         let kind = self.kind().name();
-        trace::submit(
+        self.events.submit(
             &self.file.lower_file(),
             kind,
             self.offset,
@@ -89,8 +88,8 @@ impl IoJob for Job {
         io.job().client.count(|c| c.complete(kind, result, inline));
         let job = LocalIo::into_job(io, result as isize);
         let lower = job.file.lower_file();
-        let elapsed = trace::elapsed_since(job.offered_ns);
-        trace::complete(&lower, kind.name(), job.offset, job.served, result, elapsed);
+        job.events
+            .complete(&lower, kind.name(), job.offset, job.served, result);
         match job.request {
             NfsRequest::Read(request) => {
                 let (offset, _, _) = request.range();

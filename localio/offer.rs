@@ -46,13 +46,15 @@ pub(crate) fn offer<'a>(
         facts: &facts,
         kind,
         submitter: &submitter,
-        offered_ns: trace::started(),
+        events: trace::Events::start(),
     };
     let who = trace::Who {
         client: offer.client(),
         fileid: facts.fileid,
     };
-    trace::offer(&who, kind.name(), facts.offset, facts.count);
+    asked
+        .events
+        .offer(&who, kind.name(), facts.offset, facts.count);
     let client = localio.clients.get_or_add(offer.client());
     let ready = match &client {
         Some(client) => prepare(&mut offer, &asked, client, localio),
@@ -71,8 +73,8 @@ struct Asked<'f> {
     facts: &'f OfferFacts,
     kind: RequestKind,
     submitter: &'f Submitter,
-    /// For the completion's trace event (0 when that event is off).
-    offered_ns: u64,
+    /// Its trace events.
+    events: trace::Events,
 }
 
 /// Notes the outcome of an offer once: its trace event, its counters
@@ -90,14 +92,18 @@ fn record(
     match outcome {
         Ok(&Ready { plan, inline, .. }) => {
             let by = inline.map_or_else(QueueReason::name, |()| "inline");
-            trace::accept(who, kind.name(), offset, count, plan.bytes, by);
+            asked
+                .events
+                .accept(who, kind.name(), (offset, count), plan.bytes, by);
             localio.clients.count(client, |c| {
                 c.submission(inline);
                 count_plan(c, &plan, count);
             });
         }
         Err(reason) => {
-            trace::decline(who, kind.name(), offset, count, reason.name());
+            asked
+                .events
+                .decline(who, kind.name(), (offset, count), reason.name());
             let bytes = match kind {
                 RequestKind::Commit => 0,
                 _ => u64::from(count),
@@ -186,7 +192,7 @@ impl Ready {
             file: FileInUse::new(self.file),
             client,
             offset: facts.offset,
-            offered_ns: asked.offered_ns,
+            events: asked.events,
         };
         let io = self.slot.fill(job, op, facts.pgbase, served);
         LocalIo::start(io, self.inline.is_ok());

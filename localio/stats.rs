@@ -283,11 +283,13 @@ impl<C: CounterCells> Counters<C> {
     }
 
     /// Adds `n` to `stat`'s counter for `member`.
+    #[inline]
     pub fn add<M: Member>(&self, stat: Stat<M>, member: M, n: u64) {
         self.cells.add(stat.row.base + member.index(), n);
     }
 
     /// Adds one to `stat`'s counter for `member`.
+    #[inline]
     pub fn bump<M: Member>(&self, stat: Stat<M>, member: M) {
         self.add(stat, member, 1);
     }
@@ -300,6 +302,7 @@ impl<C: CounterCells> Counters<C> {
     /// Accounts one request of `kind` completed locally with `result`
     /// (bytes moved, or a negative errno), `inline` within its submission
     /// or later through `ki_complete`.
+    #[inline]
     pub fn complete(&self, kind: RequestKind, result: i64, inline: bool) {
         self.bump(SERVED, kind);
         match u64::try_from(result) {
@@ -316,6 +319,7 @@ impl<C: CounterCells> Counters<C> {
 
     /// Accounts where a taken request's I/O was submitted: `Ok` by the
     /// offering task itself, or on the queue, and why.
+    #[inline]
     pub fn submission(&self, submit: Result<(), QueueReason>) {
         match submit {
             Ok(()) => self.bump(SUBMITTED_INLINE, ()),

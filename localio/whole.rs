@@ -28,7 +28,7 @@ pub(crate) fn offer<'a>(
         true => RequestKind::Write,
         false => RequestKind::Read,
     };
-    let offered_ns = trace::started();
+    let events = trace::Events::start();
     let (pos, count) = (
         offer.pos(),
         u32::try_from(offer.count()).unwrap_or(u32::MAX),
@@ -38,7 +38,7 @@ pub(crate) fn offer<'a>(
         client: offer.client(),
         fileid: offer.fileid(),
     };
-    trace::offer(&who, name(kind), pos, count);
+    events.offer(&who, name(kind), pos, count);
     let client = localio.clients.get_or_add(offer.client());
     let ready = match &client {
         Some(client) => prepare(&offer, &submitter, client, localio),
@@ -48,10 +48,10 @@ pub(crate) fn offer<'a>(
         .as_ref()
         .map(|ready| ready.bounce)
         .map_err(|reason| *reason);
-    record(localio, client.as_deref(), &who, &asked, outcome);
+    record(localio, client.as_deref(), (&who, &events), &asked, outcome);
     match (ready, client) {
         (Ok(ready), Some(client)) => {
-            trace::submit(&ready.file.lower_file(), name(kind), pos, count, false);
+            events.submit(&ready.file.lower_file(), name(kind), pos, count, false);
             let (request, accepted) = offer.accept();
             let job = Whole {
                 kind,
@@ -59,7 +59,7 @@ pub(crate) fn offer<'a>(
                 client,
                 offset: pos,
                 count,
-                offered_ns,
+                events,
             };
             Ok((accepted, DirectIo::run(ready.slot, request, job)))
         }
@@ -89,14 +89,14 @@ struct Asked {
 fn record(
     localio: &Localio,
     client: Option<&Client>,
-    who: &trace::Who<'_>,
+    (who, events): (&trace::Who<'_>, &trace::Events),
     asked: &Asked,
     outcome: Result<bool, DirectDecline>,
 ) {
     let Asked { kind, pos, count } = *asked;
     match outcome {
         Ok(bounce) => {
-            trace::accept(who, name(kind), pos, count, count, "inline");
+            events.accept(who, name(kind), (pos, count), count, "inline");
             localio.clients.count(client, |c| {
                 c.bump(OFFERED, kind);
                 c.bump(DIRECT, kind);
@@ -110,7 +110,7 @@ fn record(
             }
         }
         Err(reason) => {
-            trace::decline(who, name(kind), pos, count, reason.name());
+            events.decline(who, name(kind), (pos, count), reason.name());
             localio
                 .clients
                 .count(client, |c| c.bump(DIRECT_DECLINED, reason));
@@ -206,9 +206,8 @@ struct Whole {
     client: Arc<Client>,
     offset: u64,
     count: u32,
-    /// When it was offered, for the completion's trace event (0 when that
-    /// event was off).
-    offered_ns: u64,
+    /// Its trace events.
+    events: trace::Events,
 }
 
 impl DirectJob for Whole {
@@ -222,10 +221,10 @@ impl DirectJob for Whole {
     fn done(&self, result: isize, inline: bool) -> isize {
         let result = result as i64;
         self.client.count(|c| c.complete(self.kind, result, inline));
-        let elapsed = trace::elapsed_since(self.offered_ns);
         let lower = self.file.lower_file();
         let kind = name(self.kind);
-        trace::complete(&lower, kind, self.offset, self.count, result, elapsed);
+        self.events
+            .complete(&lower, kind, self.offset, self.count, result);
         if result >= 0 {
             return result as isize;
         }

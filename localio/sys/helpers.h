@@ -48,6 +48,7 @@ void localio_rs_trace_accept(const struct nfs_client *clp, u64 fileid,
 			     u32 path_len);
 void localio_rs_trace_submit(const struct file *file, const char *kind,
 			     u32 kind_len, u64 offset, u32 served, bool queued);
+bool localio_rs_trace_requests_enabled(void);
 bool localio_rs_trace_complete_enabled(void);
 void localio_rs_trace_complete(const struct file *file, const char *kind,
 			       u32 kind_len, u64 offset, u32 served,

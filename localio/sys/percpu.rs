@@ -47,6 +47,7 @@ impl PerCpuCells {
 
 impl PerCpuCells {
     /// Adds `n` to this CPU's copy of cell `slot`; nothing if out of range.
+    #[inline]
     pub(crate) fn add(&self, slot: usize, n: u64) {
         if slot >= self.slots {
             return;

@@ -41,6 +41,15 @@ void localio_rs_trace_submit(const struct file *file, const char *kind,
 	trace_localio_rs_submit(file, kind, kind_len, offset, served, queued);
 }
 
+bool localio_rs_trace_requests_enabled(void)
+{
+	return trace_localio_rs_offer_enabled() ||
+	       trace_localio_rs_decline_enabled() ||
+	       trace_localio_rs_accept_enabled() ||
+	       trace_localio_rs_submit_enabled() ||
+	       trace_localio_rs_complete_enabled();
+}
+
 bool localio_rs_trace_complete_enabled(void)
 {
 	return trace_localio_rs_complete_enabled();
