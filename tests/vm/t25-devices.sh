@@ -105,7 +105,8 @@ limits_hold() {    # VERS
 	data = open(sys.argv[2], "rb").read()
 	fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
 	# Its first block with O_DIRECT, by this task: the file is opened in
-	# the provider early (see queued_flush below).
+	# the provider early, and let go as idle before the flush (see
+	# queued_flush below).
 	dfd = os.open(sys.argv[1], os.O_WRONLY | os.O_DIRECT)
 	block = mmap.mmap(-1, 4096)
 	block.write(data[:4096])
@@ -136,10 +137,14 @@ limits_hold() {    # VERS
 # flusher: either way queued (for writeback, for a worker, or, where less
 # than half the stack is left at that depth (KASAN's larger frames), for
 # the stack), never submitted by the flushing task. A writes the first
-# block with O_DIRECT so that the file is open locally early; yet the
-# flush still opens it once (file_opens grows by one in every run, and
-# under load a flusher's WRITE went to nfsd while a worker opened it):
-# not yet understood, so the check does not rest on it.
+# block with O_DIRECT, which opens the file in the provider; the flush
+# uses the same key (A's credentials, FMODE_WRITE, the filehandle) but
+# still opens it once: buffered writes never reach the provider, so the
+# file is unused from A's O_DIRECT write until the flush, seconds later
+# under TCG, and the reaper lets it go as idle after FILE_IDLE_TICKS
+# (released_idle below). If the flusher's WRITE comes first, it may not
+# open: it goes to nfsd (declined_open_queued) while a worker opens it.
+# The check does not rest on either.
 queued_flush() {
 	echo $(( $(counter queued_writeback) + $(counter queued_worker) + $(counter queued_stack) ))
 }
@@ -147,7 +152,7 @@ for v in 3 4.2; do
 	check "v$v fsync by a task under a small RLIMIT_FSIZE of pages another wrote: succeeds, all on the server" \
 		limits_hold "$v"
 	say "v$v the flush: $(( $(queued_flush) - q0 )) WRITEs queued, $(( $(counter submitted_inline) - s0 )) submitted inline;" \
-		"grown: $(counters_grown "$WORK/t25.counters" '^(offered_write|declined_|queued_|file_opens|stateid)')"
+		"grown: $(counters_grown "$WORK/t25.counters" '^(offered_write|declined_|queued_|file_opens|released_|stateid)')"
 	check "v$v that writeback was queued, not submitted by the flushing task" \
 		test "$(queued_flush)" -gt "$q0" -a "$(counter submitted_inline)" -eq "$s0"
 done
