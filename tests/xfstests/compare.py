@@ -55,12 +55,17 @@ def nfsd_io(path):
 def parse_check(text):
     """Per test: (status, detail) from check's output. The summary lines
     (Ran:, Not run:, Failures:) decide where present; a test that started
-    and never finished (the mode's timeout) is 'killed'."""
+    and never finished (the mode's timeout) is 'killed'. check lists the
+    test it was interrupted in under Ran: and not under Failures:, so
+    that one stays 'killed'."""
     status, detail, order = {}, {}, []
     current = None
     summary = {}
+    interrupted = False
     for line in text.splitlines():
         line = line.rstrip()
+        if line == "Interrupted!":
+            interrupted = True
         for key in ("Ran:", "Not run:", "Failures:"):
             if line.startswith(key):
                 summary.setdefault(key, []).extend(line[len(key):].split())
@@ -93,6 +98,7 @@ def parse_check(text):
     if "Ran:" in summary:
         notrun = set(summary.get("Not run:", []))
         failed = set(summary.get("Failures:", []))
+        last = summary["Ran:"][-1]
         for t in summary["Ran:"]:
             if t not in status:
                 order.append(t)
@@ -100,6 +106,8 @@ def parse_check(text):
                 status[t] = "fail"
             elif t in notrun:
                 status[t] = "notrun"
+            elif interrupted and t == last and status.get(t) == "killed":
+                pass
             elif status.get(t) != "fail":
                 status[t] = "pass"
     return order, status, detail
