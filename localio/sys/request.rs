@@ -31,12 +31,23 @@ kernel::static_assert!(FH_MAX % 8 == 0);
 pub(super) type Invariant<'a> = PhantomData<fn(&'a ()) -> &'a ()>;
 
 /// Which of an nfs_client's files a request needs, and for whom: the
-/// caller's credentials (by identity: an opened file holds a reference, so
-/// the address stays unique while it is cached), the open mode and the
-/// filehandle.
+/// caller as nfsd sees it, the open mode and the filehandle.
+///
+/// nfsd opens a LOCALIO file as the caller's fsuid, fsgid and
+/// supplementary groups and nothing else of its credentials (its own
+/// file cache matches credentials by the same three), so callers alike in
+/// them share a file: every process of a user, not only the threads of
+/// one. The groups are keyed by their `group_info`, shared by the
+/// processes forked with them (a `setgroups()` makes another, keyed
+/// apart: an open more, never a wrong file); an opened file holds the
+/// credentials of its opener, and with them that `group_info`, so its
+/// address stays unique while the file is cached.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct FileKey {
-    cred: usize,
+    /// fsuid and fsgid, one word.
+    ids: u64,
+    /// The `group_info`'s address.
+    groups: usize,
     mode: u32,
     fh_len: u32,
     fh: [u8; FH_MAX],
@@ -53,7 +64,8 @@ impl FileKey {
             .next_multiple_of(8)
             .min(FH_MAX);
         let mut theirs = other.fh[..end].chunks_exact(8);
-        self.cred == other.cred
+        self.ids == other.ids
+            && self.groups == other.groups
             && self.mode == other.mode
             && self.fh_len == other.fh_len
             && self.fh[..end].chunks_exact(8).fold(0, |diff, ours| {
@@ -64,7 +76,7 @@ impl FileKey {
     /// Where the key goes among a client's [`RcuSlots`](super::rcu::RcuSlots).
     pub(crate) fn slot_hash(&self) -> u64 {
         let len = (self.fh_len as usize).min(FH_MAX);
-        let who = (self.cred as u64) ^ (u64::from(self.mode) << 1);
+        let who = self.ids ^ (self.groups as u64).rotate_left(32) ^ (u64::from(self.mode) << 1);
         slot_hash(&self.fh[..len]) ^ slot_hash(&who.to_ne_bytes()).rotate_left(17)
     }
 }
@@ -450,17 +462,28 @@ impl<'a> Offer<'a> {
     }
 }
 
-/// The file key of a request for `fh` with `cred` and `mode`.
+/// The file key of a request for `fh` with `cred` (null: a key no file
+/// is opened for, as no open succeeds without credentials) and `mode`.
 ///
 /// # Safety
 ///
-/// `fh` must be valid for reads.
+/// `cred`, unless null, and `fh` must be valid for reads.
 pub(super) unsafe fn file_key(cred: *const b::cred, mode: u32, fh: *const b::nfs_fh) -> FileKey {
-    // SAFETY: `fh` is valid (our contract).
+    // SAFETY: Valid unless null (our contract); a cred is not changed
+    // once published.
+    let (ids, groups) = match unsafe { cred.as_ref() } {
+        Some(cred) => (
+            (u64::from(cred.fsuid.val) << 32) | u64::from(cred.fsgid.val),
+            cred.group_info as usize,
+        ),
+        None => (u64::MAX, 0),
+    };
+    // SAFETY: Valid (our contract).
     let fh = unsafe { &*fh };
     let len = usize::from(fh.size).min(FH_MAX);
     let mut key = FileKey {
-        cred: cred as usize,
+        ids,
+        groups,
         mode,
         // `len` is at most `FH_MAX`.
         fh_len: len as u32,

@@ -71,6 +71,22 @@ for v in 3 4.2; do
 	check "v$v per-client counters: this client's line shows its local writes" \
 		test "$(client_counter "$major" local_write)" -ge "$SIZE_MB"
 	check "v$v the client holds its files while in use" test "${held:-0}" -ge 1
+	# nfsd opens as the caller's fsuid, fsgid and groups, nothing else of
+	# its credentials: two processes of one user share the file opened
+	# for the first (or for the read above), another user has its own.
+	# Each may be let go as idle in between on a stalled vCPU.
+	chmod 644 "$on/direct"
+	o0=$(counter file_opens) idle0=$(counter released_idle)
+	for _ in 1 2; do
+		dd if="$on/direct" of=/dev/null bs=64k count=4 iflag=direct status=none
+	done
+	same=$(( $(counter file_opens) - o0 ))
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		dd if="$on/direct" of=/dev/null bs=64k count=4 iflag=direct status=none
+	other=$(( $(counter file_opens) - o0 - same )) idle=$(( $(counter released_idle) - idle0 ))
+	say "v$v two processes of root: $same opens; then nobody: $other; $idle let go as idle"
+	check "v$v two processes of one user share one nfsd open, another user has its own" \
+		eval '[ "$same" -le $((1 + idle)) ] && [ "$other" -ge 1 ] && [ $((same + other)) -le $((2 + idle)) ]'
 	# Idle for 2 s, then the next reaper tick (every second) lets go.
 	files_released() {
 		local i
