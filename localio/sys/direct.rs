@@ -331,8 +331,9 @@ pub(crate) struct DirectSlot<J: DirectJob> {
     /// is on the stack.
     io: Option<KBox<MaybeUninit<DirectIo<J>>>>,
     /// The data's way through memory of ours, if its own is not aligned
-    /// as the device takes it.
-    bounce: Option<DirectBounce>,
+    /// as the device takes it; boxed, so that the [`DirectIo`] of every
+    /// other request stays small (one `kmalloc` size class down).
+    bounce: Option<KBox<DirectBounce>>,
 }
 
 /// A bounce buffer and the `bio_vec`s over it, which a bio may point to
@@ -406,11 +407,12 @@ impl<J: DirectJob> DirectSlot<J> {
                 let bytes = u32::try_from(offer.count()).map_err(|_| EINVAL)?;
                 let buffer = Bounce::new(bytes)?;
                 let bvecs = buffer.bvecs(bytes as usize)?;
-                Some(DirectBounce {
+                let bounce = DirectBounce {
                     buffer,
                     bvecs,
                     held: None,
-                })
+                };
+                Some(KBox::new(bounce, GFP_KERNEL)?)
             }
             false => None,
         };
@@ -440,7 +442,7 @@ pub(crate) struct DirectIo<J: DirectJob> {
     write_started: bool,
     end: Option<AsyncEnd>,
     /// Kept until the I/O is over: its bio_vecs may be the bio's own.
-    bounce: Option<DirectBounce>,
+    bounce: Option<KBox<DirectBounce>>,
     job: J,
     _in_flight: InFlight,
 }
@@ -476,7 +478,7 @@ impl<J: DirectJob> DirectIo<J> {
             }
         };
         let Some(slot) = io else {
-            return Self::run_sync(request, job, iter, bounce.as_ref());
+            return Self::run_sync(request, job, iter, bounce.as_deref());
         };
         let end = AsyncEnd {
             iocb: request.iocb,
