@@ -41,7 +41,10 @@
 # VM exits. cache=unsafe: the host's page cache absorbs the writes and
 # flushes are no-ops, as a disk's volatile cache would do them in a power
 # cut nobody replays. The RAM disk stays where server_setup puts the
-# export, and what bench, demo and the A/B job measure.
+# export, and what bench, demo and the A/B job measure. RAMDISK_MB (passed
+# on to the guest; default 1536, tests/vm/lib.sh) is the size of each of
+# its two RAM disks, the export's and xfstests' scratch; their pages come
+# from VM_MEMORY as they are written.
 #
 # Results land in $RESULTS_DIR (default: ./results), shared read-write with
 # the guest; the exit status is that of the guest job.
@@ -144,7 +147,7 @@ WORKLOAD='${WORKLOAD:-}' MODE='${MODE:-}' AB_ENGINES='${AB_ENGINES:-}' \
 BENCH_REF_ENGINE='${BENCH_REF_ENGINE:-}' BENCH_REF='${BENCH_REF:-}' PROFILE_ALSO='${PROFILE_ALSO:-}' \
 PROFILE_TOP='${PROFILE_TOP:-}' PROFILE_SWITCHES='${PROFILE_SWITCHES:-0}' PROFILE_CHILDREN='${PROFILE_CHILDREN:-0}' PROFILE_OFFSETS='${PROFILE_OFFSETS:-}' \
 BENCH_PG_SCALE='${BENCH_PG_SCALE:-}' BENCH_PG_CLIENTS='${BENCH_PG_CLIENTS:-}' BENCH_ODD_WRITES='${BENCH_ODD_WRITES:-}' \
-EXPORT_DISK='${EXPORT_DISK:-}' SOAK='${SOAK:-0}' SOAK_MINUTES='${SOAK_MINUTES:-30}' VM_TESTS='${VM_TESTS:-}' VM_SCRIPT='${VM_SCRIPT:-}' bash tests/vm/guest.sh '$job'"
+EXPORT_DISK='${EXPORT_DISK:-}' RAMDISK_MB='${RAMDISK_MB:-}' SOAK='${SOAK:-0}' SOAK_MINUTES='${SOAK_MINUTES:-30}' VM_TESTS='${VM_TESTS:-}' VM_SCRIPT='${VM_SCRIPT:-}' bash tests/vm/guest.sh '$job'"
 # vng's own exit status does not carry the guest job's: the guest writes it.
 # A guest that dies while booting under TCG (rare; seen once, silently, in
 # under 10 s) never starts the job: that boot is retried once, and said so.

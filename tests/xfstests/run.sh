@@ -18,6 +18,7 @@
 #   XFSTESTS_MODE_TIMEOUT seconds one mode may take in the guest (default 3600)
 #   XFSTESTS_SCRATCH_MB   size of the scratch export's XFS (default 1024)
 #   XFSTESTS_DEPS=0       do not check/install the Debian packages
+#   RAMDISK_MB            size of the test export's RAM disk (default 1536)
 #   KDIR, RESULTS_DIR, VM_* as for tests/vm/run.sh; results in
 #                         $RESULTS_DIR/xfstests/, the table in table.txt there
 #
