@@ -142,3 +142,9 @@ fn reply_commit(request: CommitRequest, result: i64, file: &FileInUse) {
     };
     request.complete(outcome);
 }
+
+// One `kmalloc-512` object per pageio request (lockdep's map in the work
+// item makes it larger in a debug kernel): what the inline `bio_vec`s are
+// sized for.
+#[cfg(not(CONFIG_LOCKDEP))]
+kernel::static_assert!(core::mem::size_of::<LocalIo<Job>>() <= 512);

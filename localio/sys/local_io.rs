@@ -219,8 +219,9 @@ impl Drop for InFlight {
     }
 }
 
-/// Request pages covered inline; larger requests get their own array.
-const INLINE_BVECS: usize = 16;
+/// Request pages covered inline (48 KiB); larger requests get their own
+/// array. As many as keep a [`LocalIo`] within `kmalloc-512`.
+const INLINE_BVECS: usize = 12;
 
 /// The `bio_vec` of a whole page.
 fn page_vec(page: *mut b::page) -> b::bio_vec {
@@ -237,7 +238,8 @@ pub(crate) struct IoSlot<J: IoJob> {
     slot: KBox<MaybeUninit<LocalIo<J>>>,
     /// For more pages than fit inline.
     heap: Option<KVec<b::bio_vec>>,
-    bounce: Option<Bounce>,
+    /// Boxed: only a bounced request pays for it.
+    bounce: Option<KBox<Bounce>>,
 }
 
 impl<J: IoJob> IoSlot<J> {
@@ -246,9 +248,9 @@ impl<J: IoJob> IoSlot<J> {
     pub(crate) fn reserve(nr_pages: usize, bounce_bytes: u32) -> Result<Self> {
         let bounce = match bounce_bytes {
             0 => None,
-            bytes => Some(Bounce::new(bytes)?),
+            bytes => Some(KBox::new(Bounce::new(bytes)?, GFP_KERNEL)?),
         };
-        let vecs = bounce.as_ref().map_or(nr_pages, Bounce::len);
+        let vecs = bounce.as_ref().map_or(nr_pages, |bounce| bounce.len());
         let heap = if vecs > INLINE_BVECS {
             Some(KVec::with_capacity(vecs, GFP_KERNEL)?)
         } else {
@@ -336,7 +338,7 @@ pub(crate) struct LocalIo<J: IoJob> {
     heap_bvecs: Option<KVec<b::bio_vec>>,
     /// What the bvecs cover instead of the request's pages, if anything,
     /// and where the data starts in the request's pages.
-    bounce: Option<(Bounce, u32)>,
+    bounce: Option<(KBox<Bounce>, u32)>,
     nr_pages: u32,
     /// The bytes at `pgbase` into the pages that the I/O moves.
     len: u32,
