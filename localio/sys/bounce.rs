@@ -139,33 +139,11 @@ impl Bounce {
     ///
     /// As for [`Self::fill_from`].
     unsafe fn fill_from_user(&self, iter: *mut b::iov_iter, bytes: usize) -> usize {
-        const BATCH: usize = 16;
-        let mut pages = [core::ptr::null_mut::<b::page>(); BATCH];
-        let mut done = 0;
-        while done < bytes {
-            let mut start = 0usize;
-            // SAFETY: `pages` has room for `BATCH` pages; the iterator is
-            // valid and its memory the current task's (our contract). It
-            // advances by what it returns, with a reference on each page.
-            let got = unsafe {
-                b::iov_iter_get_pages2(
-                    iter,
-                    pages.as_mut_ptr(),
-                    bytes - done,
-                    BATCH as u32,
-                    &mut start,
-                )
-            };
-            let Ok(got) = usize::try_from(got) else {
-                break;
-            };
-            if got == 0 {
-                break;
-            }
-            let held = (start + got).div_ceil(kernel::page::PAGE_SIZE).min(BATCH);
-            // SAFETY: The `held` pages are pinned and hold `got` bytes from
-            // `start`; the buffer's pages hold `bytes`, of which `done + got`
-            // at most are written, and are ours (idle, our contract).
+        let copy = |pages: &[*mut b::page], start: usize, got: usize, done: usize| {
+            // SAFETY: The pages are held and hold `got` bytes from `start`;
+            // the buffer's pages hold `bytes`, of which `done + got` at most
+            // are written, and are ours (idle, our contract). The
+            // references are ours to drop.
             unsafe {
                 copy_pages(
                     |i| self.page(i),
@@ -174,13 +152,14 @@ impl Bounce {
                     start as u32,
                     got as u32,
                 );
-                for &page in &pages[..held] {
+                for &page in pages {
                     b::localio_rs_put_page(page);
                 }
             }
-            done += got;
-        }
-        done
+            true
+        };
+        // SAFETY: Our contract.
+        unsafe { in_page_batches(iter, bytes, copy) }
     }
 
     /// Copies the buffer's first `bytes` to the next `bytes` of `iter`;
@@ -245,39 +224,17 @@ impl HeldPages {
     /// `iter` must be a valid destination iterator over user memory the
     /// current task may write, or over pages ([`Self::can_hold`]).
     pub(crate) unsafe fn hold(iter: *mut b::iov_iter, bytes: usize) -> Result<Self> {
-        const BATCH: usize = 16;
-        let page_size = kernel::page::PAGE_SIZE;
+        let pages = bytes.div_ceil(kernel::page::PAGE_SIZE);
         let mut this = Self {
-            pieces: KVec::with_capacity(bytes.div_ceil(page_size) + 1, GFP_KERNEL)?,
+            pieces: KVec::with_capacity(pages + 1, GFP_KERNEL)?,
         };
-        let mut pages = [core::ptr::null_mut::<b::page>(); BATCH];
-        let mut done = 0;
-        while done < bytes {
-            let mut start = 0usize;
-            // SAFETY: `pages` has room for `BATCH` pages; the iterator is
-            // valid (our contract). It advances by what it returns, with a
-            // reference on each page.
-            let got = unsafe {
-                b::iov_iter_get_pages2(
-                    iter,
-                    pages.as_mut_ptr(),
-                    bytes - done,
-                    BATCH as u32,
-                    &mut start,
-                )
-            };
-            let got = match usize::try_from(got) {
-                Ok(got) if got > 0 => got,
-                _ => break,
-            };
-            let held = (start + got).div_ceil(page_size).min(BATCH);
-            // SAFETY: The `held` pages hold `got` bytes from `start`, each
-            // with a reference `iov_iter_get_pages2` took.
-            if unsafe { this.keep(&pages[..held], start, got) }.is_err() {
-                break;
-            }
-            done += got;
-        }
+        let keep = |pages: &[*mut b::page], start: usize, got: usize, _: usize| {
+            // SAFETY: The pages hold `got` bytes from `start`, each with a
+            // reference, now ours.
+            unsafe { this.keep(pages, start, got) }.is_ok()
+        };
+        // SAFETY: Our contract.
+        unsafe { in_page_batches(iter, bytes, keep) };
         if this.pieces.is_empty() && bytes > 0 {
             return Err(EFAULT);
         }
@@ -375,6 +332,52 @@ impl Drop for HeldPages {
             unsafe { b::localio_rs_put_page(piece.bv_page) };
         }
     }
+}
+
+/// Takes the pages of the next `bytes` of `iter` a batch at a time, each
+/// with a reference, advancing the iterator, and hands each batch to
+/// `take(pages, start, got, done)`: the pages, where the data starts in
+/// the first, its bytes, and the bytes of the batches before. `take` owns
+/// the references and says whether to go on. Returns the bytes of the
+/// batches taken; fewer than `bytes` where the memory faults.
+///
+/// # Safety
+///
+/// `iter` must be valid, over user memory the current task may access as
+/// its direction says, or over pages.
+unsafe fn in_page_batches(
+    iter: *mut b::iov_iter,
+    bytes: usize,
+    mut take: impl FnMut(&[*mut b::page], usize, usize, usize) -> bool,
+) -> usize {
+    const BATCH: usize = 16;
+    let mut pages = [core::ptr::null_mut::<b::page>(); BATCH];
+    let mut done = 0;
+    while done < bytes {
+        let mut start = 0usize;
+        // SAFETY: `pages` has room for `BATCH` pages; the iterator is valid
+        // (our contract). It advances by what it returns, with a reference
+        // on each page.
+        let got = unsafe {
+            b::iov_iter_get_pages2(
+                iter,
+                pages.as_mut_ptr(),
+                bytes - done,
+                BATCH as u32,
+                &mut start,
+            )
+        };
+        let got = match usize::try_from(got) {
+            Ok(got) if got > 0 => got,
+            _ => break,
+        };
+        let held = (start + got).div_ceil(kernel::page::PAGE_SIZE).min(BATCH);
+        if !take(&pages[..held], start, got, done) {
+            break;
+        }
+        done += got;
+    }
+    done
 }
 
 /// Copies `len` bytes from `src_off` into the pages `src` to `dst_off`
