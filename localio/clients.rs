@@ -59,7 +59,7 @@ use crate::sys::clock::now_ns;
 use crate::sys::file::LowerFile;
 use crate::sys::percpu::PerCpuCells;
 use crate::sys::rcu::{self, RcuSlots, Retired};
-use crate::sys::request::{ClientId, FileKey, NfsClient, Opener, OwnedOpener};
+use crate::sys::request::{ClientId, FileKey, KeyRef, NfsClient, Opener, OwnedOpener};
 use crate::sys::shim::{Check, NfsdFile, OpenError};
 use crate::sys::trace;
 use crate::sys::workqueue::Tick;
@@ -383,33 +383,37 @@ impl Client {
     }
 
     /// The opened file for a request of `nfs_client` with `key`: the
-    /// cached one, or one `open` opens now (and which is cached when there
-    /// is room). An open that finds nfsd gone asks for the handshake to be
-    /// redone ([`Self::want_handshake`]).
+    /// cached one, or one `open` opens now for the key built (and which is
+    /// cached when there is room). An open that finds nfsd gone asks for
+    /// the handshake to be redone ([`Self::want_handshake`]).
     pub(crate) fn file_for(
         &self,
         nfs_client: &NfsClient,
-        key: &FileKey,
-        open: impl FnOnce() -> Result<Arc<OpenFile>, OpenFailure>,
+        key: KeyRef<'_>,
+        open: impl FnOnce(&FileKey) -> Result<Arc<OpenFile>, OpenFailure>,
     ) -> Result<Arc<OpenFile>, DeclineReason> {
         let (cached, refusals) = self.cached(key)?;
         if let Some(file) = cached {
-            if let Some(file) = self.reuse(key, file)? {
+            if let Some(file) = self.reuse(file)? {
                 return Ok(file);
             }
         }
-        self.open_and_keep(nfs_client, key, open, refusals)
+        self.open_and_keep(nfs_client, &key.to_key(), open, refusals)
     }
 
     /// The file cached for `key`, if any, and the refusals in a row still
     /// current now if none is; or why the request goes to nfsd without an
     /// open (refused too often, too recently). The clock is read only for
     /// a refusal.
-    fn cached(&self, key: &FileKey) -> Result<(Option<Arc<OpenFile>>, u32), DeclineReason> {
-        if let Some(file) = self.index.get(key.slot_hash(), |file| file.key.same(key)) {
+    fn cached(&self, key: KeyRef<'_>) -> Result<(Option<Arc<OpenFile>>, u32), DeclineReason> {
+        if let Some(file) = self
+            .index
+            .get(key.slot_hash(), |file| key.matches(&file.key))
+        {
             return Ok((Some(file), 0));
         }
-        match self.table.lock().files.get(key) {
+        let key = key.to_key();
+        match self.table.lock().files.get(&key) {
             Some(Entry::Open { file, .. }) => Ok((Some(file.clone()), 0)),
             Some(Entry::Refused { at, refusals }) => {
                 let now = now_ns();
@@ -427,14 +431,9 @@ impl Client {
         }
     }
 
-    /// `file`, cached for `key`, if nothing nfsd's open rested on has
-    /// changed; else it is let go (`None`: open again), or the request
-    /// goes to nfsd.
-    fn reuse(
-        &self,
-        key: &FileKey,
-        file: Arc<OpenFile>,
-    ) -> Result<Option<Arc<OpenFile>>, DeclineReason> {
+    /// `file`, cached, if nothing nfsd's open rested on has changed; else
+    /// it is let go (`None`: open again), or the request goes to nfsd.
+    fn reuse(&self, file: Arc<OpenFile>) -> Result<Option<Arc<OpenFile>>, DeclineReason> {
         // nfsd is shutting down and waits for this file: let go now, and
         // let the open that follows tell the caller what nfsd says.
         let (reuse, why) = if file.serving() {
@@ -453,7 +452,7 @@ impl Client {
             Reuse::Reopen => {
                 self.count(|c| c.bump(FILE_REOPENS, ()));
                 self.trace_file(&file, "reopen", None);
-                if self.forget(key, &file) {
+                if self.forget(&file.key, &file) {
                     self.count(|c| c.bump(RELEASED, why));
                     self.trace_file(&file, "release", Some(why));
                 }
@@ -472,10 +471,10 @@ impl Client {
         &self,
         nfs_client: &NfsClient,
         key: &FileKey,
-        open: impl FnOnce() -> Result<Arc<OpenFile>, OpenFailure>,
+        open: impl FnOnce(&FileKey) -> Result<Arc<OpenFile>, OpenFailure>,
         refusals: u32,
     ) -> Result<Arc<OpenFile>, DeclineReason> {
-        let file = match open() {
+        let file = match open(key) {
             Ok(file) => file,
             Err(failure) => {
                 if failure.nfsd_gone {
@@ -729,8 +728,8 @@ impl Client {
                 break;
             };
             self.count(|c| c.bump(FILE_OPENS_QUEUED, ()));
-            let opened = self.file_for(opener.client(), &key, || {
-                OpenFile::open(&opener.opener(), &key)
+            let opened = self.file_for(opener.client(), key.view(), |key| {
+                OpenFile::open(&opener.opener(), key)
             });
             drop(opened);
             self.opening.fetch_sub(1, Ordering::Relaxed);

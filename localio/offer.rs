@@ -231,8 +231,7 @@ fn find_file(
 ) -> Result<Arc<OpenFile>, DeclineReason> {
     let mut missed = false;
     let mut queued_open = false;
-    let key = offer.key();
-    let found = client.file_for(offer.client(), &key, || {
+    let found = client.file_for(offer.client(), offer.key(), |key| {
         missed = true;
         if submitter.reclaim {
             return Err(DeclineReason::Reclaim.into());
@@ -242,10 +241,10 @@ fn find_file(
             if !shim::loaded() {
                 return Err(DeclineReason::NoShim.into());
             }
-            queued_open = client.queue_open(&key, &offer.opener());
+            queued_open = client.queue_open(key, &offer.opener());
             return Err(DeclineReason::OpenQueued.into());
         }
-        OpenFile::open(&offer.opener(), &key)
+        OpenFile::open(&offer.opener(), key)
     });
     // A miss may have cached a file or a refusal, or queued an open (the
     // reaper must tick), or found nfsd gone and asked for a handshake.

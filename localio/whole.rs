@@ -159,10 +159,9 @@ fn find_file(
     localio: &Localio,
 ) -> Result<Arc<OpenFile>, DirectDecline> {
     let mut missed = false;
-    let key = offer.key();
-    let found = client.file_for(offer.client(), &key, || {
+    let found = client.file_for(offer.client(), offer.key(), |key| {
         missed = true;
-        OpenFile::open(&offer.opener(), &key)
+        OpenFile::open(&offer.opener(), key)
     });
     if missed {
         localio.reaper.kick();

@@ -30,7 +30,7 @@ use super::file::{end_write_once, LowerFile};
 use super::handoff::{completed, Handoff};
 use super::local_io::{enqueue_io, InFlight};
 use super::request::{
-    file_key, Accepted, Declined, FileKey, Invariant, Nfs4State, NfsClient, Opener,
+    file_key, Accepted, Declined, Invariant, KeyRef, Nfs4State, NfsClient, Opener,
 };
 use super::task::TaskFlagsScope;
 use core::marker::PhantomData;
@@ -50,11 +50,12 @@ use kernel::{
 ///
 /// `iocb`, `iter` and `dio` are what nfs.ko offered to the `direct` hook,
 /// valid and untouched by anyone else for `'a`, the hook call; `iocb`'s
-/// file is a file of an NFS mount.
+/// file is a file of an NFS mount. `count` is `iter`'s count.
 pub(crate) struct DirectOffer<'a> {
     iocb: NonNull<b::kiocb>,
     iter: NonNull<b::iov_iter>,
     dio: NonNull<b::nfs_localio_direct>,
+    count: u64,
     _call: Invariant<'a>,
 }
 
@@ -68,11 +69,16 @@ impl<'a> DirectOffer<'a> {
         iter: *mut b::iov_iter,
         dio: *const b::nfs_localio_direct,
     ) -> Option<Self> {
-        // INVARIANT: From our contract.
+        let iter = NonNull::new(iter)?;
+        // SAFETY: Valid for the call (our contract).
+        let count = unsafe { b::localio_rs_iov_iter_count(iter.as_ptr()) } as u64;
+        // INVARIANT: From our contract; nobody changes the iterator
+        // meanwhile, so its count stays `count`.
         Some(Self {
             iocb: NonNull::new(iocb)?,
-            iter: NonNull::new(iter)?,
+            iter,
             dio: NonNull::new(dio.cast_mut())?,
+            count,
             _call: PhantomData,
         })
     }
@@ -111,8 +117,7 @@ impl<'a> DirectOffer<'a> {
 
     /// How many bytes it moves.
     pub(crate) fn count(&self) -> u64 {
-        // SAFETY: Valid for the call (type invariant).
-        unsafe { b::localio_rs_iov_iter_count(self.iter.as_ptr()) as u64 }
+        self.count
     }
 
     /// The NFS inode's number (the fileid on 64-bit kernels).
@@ -155,8 +160,9 @@ impl<'a> DirectOffer<'a> {
     }
 
     /// Which file it needs: the same as its pageio headers would.
-    pub(crate) fn key(&self) -> FileKey {
-        // SAFETY: The offered filehandle is the inode's, valid for the call.
+    pub(crate) fn key(&self) -> KeyRef<'a> {
+        // SAFETY: The offered filehandle is the inode's, valid and unchanged
+        // for the call.
         unsafe { file_key(self.cred(), self.mode(), self.dio().fh) }
     }
 

@@ -16,13 +16,17 @@ pub fn slot_hash(bytes: &[u8]) -> u64 {
     let tail = chunks.remainder();
     let mut h = chunks.map(word).fold(bytes.len() as u64, mix);
     if !tail.is_empty() {
-        let last = tail
-            .iter()
-            .rev()
-            .fold(0u64, |last, &byte| (last << 8) | u64::from(byte));
-        h = mix(h, last);
+        h = mix(h, tail_word(tail));
     }
     h ^ (h >> 32)
+}
+
+/// The little-endian word of a `tail` under eight bytes, as if padded with
+/// zeroes, gathered byte by byte (its bytes only: no load past its end).
+pub fn tail_word(tail: &[u8]) -> u64 {
+    tail.iter()
+        .rev()
+        .fold(0u64, |last, &byte| (last << 8) | u64::from(byte))
 }
 
 /// The little-endian word of an eight-byte `chunk` (0 for any other

@@ -3,8 +3,8 @@
 //! The kernel layer the client stands on, as rnull.rs stands on
 //! rust/kernel: every `unsafe` of the client module is here, each file one
 //! concept documenting its types' invariants, and nothing here imports the
-//! driver's logic above it. `pages.rs`, `hash.rs` and `submitter.rs` are
-//! plain `core`, so the host tests compile them too.
+//! driver's logic above it. `pages.rs`, `hash.rs`, `file_key.rs` and
+//! `submitter.rs` are plain `core`, so the host tests compile them too.
 
 // nfs.ko: the provider hooks, the requests they offer, and the I/O that
 // serves them on the exported file.
@@ -31,6 +31,7 @@ pub(crate) mod task;
 pub(crate) mod workqueue;
 
 // Sharing between CPUs and between a submitter and its completion.
+pub mod file_key;
 pub(crate) mod handoff;
 pub mod hash;
 pub(crate) mod percpu;

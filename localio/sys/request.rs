@@ -13,73 +13,22 @@
 use super::bindings as b;
 use super::cred::Cred;
 use super::file::LowerFile;
-use super::hash::{slot_hash, word};
+use super::file_key::FH_MAX;
+pub(crate) use super::file_key::{FileKey, KeyRef};
+use super::hash::slot_hash;
 use core::ffi::{c_int, CStr};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::types::{ARef, AlwaysRefCounted, Opaque};
 
-/// `NFS_MAXFHSIZE`.
-pub(crate) const FH_MAX: usize = b::NFS_MAXFHSIZE as usize;
-
-kernel::static_assert!(core::mem::size_of::<[u8; FH_MAX]>() == FH_MAX);
-kernel::static_assert!(core::mem::size_of::<[core::ffi::c_uchar; 128]>() == FH_MAX);
+// Filehandles are copied by length, up to `NFS_MAXFHSIZE`, a whole
+// number of words.
+kernel::static_assert!(FH_MAX == b::NFS_MAXFHSIZE as usize);
 kernel::static_assert!(FH_MAX % 8 == 0);
 
 /// Ties the tokens of one hook call to that call: `'a` is invariant, so a
 /// token from another call cannot stand in for this one's.
 pub(super) type Invariant<'a> = PhantomData<fn(&'a ()) -> &'a ()>;
-
-/// Which of an nfs_client's files a request needs, and for whom: the
-/// caller as nfsd sees it, the open mode and the filehandle.
-///
-/// nfsd opens a LOCALIO file as the caller's fsuid, fsgid and
-/// supplementary groups and nothing else of its credentials (its own
-/// file cache matches credentials by the same three), so callers alike in
-/// them share a file: every process of a user, not only the threads of
-/// one. The groups are keyed by their `group_info`, shared by the
-/// processes forked with them (a `setgroups()` makes another, keyed
-/// apart: an open more, never a wrong file); an opened file holds the
-/// credentials of its opener, and with them that `group_info`, so its
-/// address stays unique while the file is cached.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct FileKey {
-    /// fsuid and fsgid, one word.
-    ids: u64,
-    /// The `group_info`'s address.
-    groups: usize,
-    mode: u32,
-    fh_len: u32,
-    fh: [u8; FH_MAX],
-}
-
-impl FileKey {
-    /// Whether `other` is the same key: as `==`, but reading only the
-    /// words that hold the handle's own bytes, a word at a time and
-    /// without a branch per word (the rest of `fh` is zero in both). Runs
-    /// for every request.
-    pub(crate) fn same(&self, other: &FileKey) -> bool {
-        let end = (self.fh_len as usize)
-            .min(FH_MAX)
-            .next_multiple_of(8)
-            .min(FH_MAX);
-        let mut theirs = other.fh[..end].chunks_exact(8);
-        self.ids == other.ids
-            && self.groups == other.groups
-            && self.mode == other.mode
-            && self.fh_len == other.fh_len
-            && self.fh[..end].chunks_exact(8).fold(0, |diff, ours| {
-                diff | (word(ours) ^ theirs.next().map_or(0, word))
-            }) == 0
-    }
-
-    /// Where the key goes among a client's [`RcuSlots`](super::rcu::RcuSlots).
-    pub(crate) fn slot_hash(&self) -> u64 {
-        let len = (self.fh_len as usize).min(FH_MAX);
-        let who = self.ids ^ (self.groups as u64).rotate_left(32) ^ (u64::from(self.mode) << 1);
-        slot_hash(&self.fh[..len]) ^ slot_hash(&who.to_ne_bytes()).rotate_left(17)
-    }
-}
 
 /// An `nfs_client` as seen from inside a provider hook, or held past it
 /// through an `ARef<NfsClient>` (a reference on `cl_count`).
@@ -380,7 +329,7 @@ impl<'a> Offer<'a> {
     }
 
     /// Which file the request needs.
-    pub(crate) fn key(&self) -> FileKey {
+    pub(crate) fn key(&self) -> KeyRef<'_> {
         match self {
             Offer::Read(o) => o.key(),
             Offer::Write(o) => o.key(),
@@ -463,12 +412,18 @@ impl<'a> Offer<'a> {
 }
 
 /// The file key of a request for `fh` with `cred` (null: a key no file
-/// is opened for, as no open succeeds without credentials) and `mode`.
+/// is opened for, as no open succeeds without credentials) and `mode`,
+/// read in place.
 ///
 /// # Safety
 ///
-/// `cred`, unless null, and `fh` must be valid for reads.
-pub(super) unsafe fn file_key(cred: *const b::cred, mode: u32, fh: *const b::nfs_fh) -> FileKey {
+/// `cred`, unless null, must be valid for reads; `fh` valid for reads and
+/// unchanged for `'a`.
+pub(super) unsafe fn file_key<'a>(
+    cred: *const b::cred,
+    mode: u32,
+    fh: *const b::nfs_fh,
+) -> KeyRef<'a> {
     // SAFETY: Valid unless null (our contract); a cred is not changed
     // once published.
     let (ids, groups) = match unsafe { cred.as_ref() } {
@@ -478,19 +433,14 @@ pub(super) unsafe fn file_key(cred: *const b::cred, mode: u32, fh: *const b::nfs
         ),
         None => (u64::MAX, 0),
     };
-    // SAFETY: Valid (our contract).
+    // SAFETY: Valid and unchanged for `'a` (our contract).
     let fh = unsafe { &*fh };
-    let len = usize::from(fh.size).min(FH_MAX);
-    let mut key = FileKey {
+    KeyRef::new(
         ids,
         groups,
         mode,
-        // `len` is at most `FH_MAX`.
-        fh_len: len as u32,
-        fh: [0; FH_MAX],
-    };
-    key.fh[..len].copy_from_slice(&fh.data[..len]);
-    key
+        &fh.data[..usize::from(fh.size).min(FH_MAX)],
+    )
 }
 
 const OPEN_MODES: u32 = b::LOCALIO_RS_FMODE_READ | b::LOCALIO_RS_FMODE_WRITE;
@@ -593,8 +543,9 @@ impl<'a, D: Direction> PgioOffer<'a, D> {
     }
 
     /// Which file the request needs.
-    pub(crate) fn key(&self) -> FileKey {
-        // SAFETY: An offered request's filehandle is valid.
+    pub(crate) fn key(&self) -> KeyRef<'_> {
+        // SAFETY: An offered request's filehandle is valid, and unchanged,
+        // while the request is offered.
         unsafe { file_key(self.cred(), self.mode(), self.hdr().args.fh) }
     }
 
@@ -771,8 +722,9 @@ impl<'a> CommitOffer<'a> {
     }
 
     /// Which file the request needs.
-    pub(crate) fn key(&self) -> FileKey {
-        // SAFETY: An offered request's filehandle is valid.
+    pub(crate) fn key(&self) -> KeyRef<'_> {
+        // SAFETY: An offered request's filehandle is valid, and unchanged,
+        // while the request is offered.
         unsafe { file_key(self.data().cred, self.mode(), self.data().args.fh) }
     }
 

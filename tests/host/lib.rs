@@ -20,6 +20,7 @@ pub mod submit;
 /// The kernel layer's plain-`core` files.
 #[path = "../../localio/sys"]
 pub mod sys {
+    pub mod file_key;
     pub mod hash;
     pub mod pages;
     pub mod submitter;
@@ -35,6 +36,7 @@ mod tests {
     use super::reply::*;
     use super::stats::*;
     use super::submit::*;
+    use super::sys::file_key::*;
     use super::sys::hash::*;
     use super::sys::pages::*;
 
@@ -457,6 +459,49 @@ mod tests {
                 "{len} bytes"
             );
         }
+    }
+
+    #[test]
+    fn a_key_read_in_place_finds_exactly_its_own() {
+        let handle: Vec<u8> = (1..=140u16).map(|b| (b as u8).wrapping_mul(53)).collect();
+        for len in 0..=FH_MAX {
+            let asked = KeyRef::new(7 << 32 | 8, 0x1000, 1, &handle[..len]);
+            let key = asked.to_key();
+            // What a request finds is what the cache keeps: same key,
+            // same slot, and the key built from either is one.
+            assert!(asked.matches(&key), "{len} bytes");
+            assert!(key.same(&key));
+            assert_eq!(asked.slot_hash(), key.slot_hash(), "{len} bytes");
+            assert!(key.view().to_key() == key);
+            // Bytes of the request's buffer past the handle are not in it.
+            let mut longer = handle.clone();
+            longer[len..].fill(0xff);
+            assert!(KeyRef::new(7 << 32 | 8, 0x1000, 1, &longer[..len]).matches(&key));
+            // Any byte of the handle differing, in a whole word or in the
+            // tail, is another file.
+            for at in 0..len {
+                let mut other = handle[..len].to_vec();
+                other[at] ^= 0x40;
+                let other = KeyRef::new(7 << 32 | 8, 0x1000, 1, &other);
+                assert!(!other.matches(&key), "{len} bytes, byte {at}");
+                assert!(other.to_key() != key);
+            }
+            // A prefix or an extension is another handle.
+            if len > 0 {
+                assert!(!KeyRef::new(7 << 32 | 8, 0x1000, 1, &handle[..len - 1]).matches(&key));
+            }
+            if len < FH_MAX {
+                assert!(!KeyRef::new(7 << 32 | 8, 0x1000, 1, &handle[..len + 1]).matches(&key));
+            }
+            // Another caller as nfsd sees it, or another mode.
+            assert!(!KeyRef::new(7 << 32 | 9, 0x1000, 1, &handle[..len]).matches(&key));
+            assert!(!KeyRef::new(6 << 32 | 8, 0x1000, 1, &handle[..len]).matches(&key));
+            assert!(!KeyRef::new(7 << 32 | 8, 0x2000, 1, &handle[..len]).matches(&key));
+            assert!(!KeyRef::new(7 << 32 | 8, 0x1000, 2, &handle[..len]).matches(&key));
+        }
+        // A handle longer than the largest is cut there.
+        assert!(KeyRef::new(0, 0, 0, &handle)
+            .matches(&KeyRef::new(0, 0, 0, &handle[..FH_MAX]).to_key()));
     }
 
     #[test]
