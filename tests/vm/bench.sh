@@ -146,14 +146,6 @@ bench_run() {
 		esac
 	fi
 	bench_select_mode "$mode"
-	# A switch of provider (the built-in path, ours, the reference's)
-	# leaves the first requests of a shared client, a flexfiles layout's
-	# data server above all, going to nfsd until LOCALIO is on again:
-	# wait for it, so that no mode's first run pays for the switch.
-	case "$mode" in
-	c|c-odirect|on|on-ref)
-		wait_local "$(mode_dir "$mode")" || say "LOCALIO did not come on for $mode in 30 s";;
-	esac
 	drop_caches
 	case "$args" in
 	small-files)
