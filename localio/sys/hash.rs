@@ -22,11 +22,28 @@ pub fn slot_hash(bytes: &[u8]) -> u64 {
 }
 
 /// The little-endian word of a `tail` under eight bytes, as if padded with
-/// zeroes, gathered byte by byte (its bytes only: no load past its end).
+/// zeroes (its bytes only: no load past its end; 0 for eight bytes or
+/// more, which [`slice::chunks_exact`] never leaves). Two loads of four bytes
+/// from its ends, overlapping where the tail is shorter than eight, or of
+/// its first, middle and last byte under four: the bytes read twice land
+/// on the same bits, so or-ing them in changes nothing.
+#[inline]
 pub fn tail_word(tail: &[u8]) -> u64 {
-    tail.iter()
-        .rev()
-        .fold(0u64, |last, &byte| (last << 8) | u64::from(byte))
+    let n = tail.len();
+    let at = |i: usize| u64::from(tail[i]);
+    match n {
+        0 => 0,
+        1..=3 => at(0) | at(n / 2) << (8 * (n / 2)) | at(n - 1) << (8 * (n - 1)),
+        4..=7 => {
+            let ends = |i: usize| {
+                u64::from(u32::from_le_bytes(
+                    tail[i..i + 4].try_into().unwrap_or([0; 4]),
+                ))
+            };
+            ends(0) | ends(n - 4) << (8 * (n - 4))
+        }
+        _ => 0,
+    }
 }
 
 /// The little-endian word of an eight-byte `chunk` (0 for any other

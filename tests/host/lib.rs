@@ -462,6 +462,18 @@ mod tests {
     }
 
     #[test]
+    fn a_tail_word_is_its_bytes_padded_with_zeroes() {
+        for len in 0..8 {
+            for seed in 0..=255u8 {
+                let tail: Vec<u8> = (0..len as u8).map(|i| seed ^ i.wrapping_mul(91)).collect();
+                let mut padded = [0u8; 8];
+                padded[..len].copy_from_slice(&tail);
+                assert_eq!(tail_word(&tail), u64::from_le_bytes(padded), "{len} bytes");
+            }
+        }
+    }
+
+    #[test]
     fn a_key_read_in_place_finds_exactly_its_own() {
         let handle: Vec<u8> = (1..=140u16).map(|b| (b as u8).wrapping_mul(53)).collect();
         for len in 0..=FH_MAX {
