@@ -152,6 +152,8 @@ impl OpenFile {
         let nfsd = match NfsdFile::open(opener) {
             Ok(nfsd) => nfsd,
             Err(OpenError::NoShim) => return Err(failed(DeclineReason::NoShim)),
+            // Not a refusal to remember: the next request opens again.
+            Err(OpenError::Delayed) => return Err(failed(DeclineReason::Lease)),
             Err(OpenError::Refused(errno)) => {
                 let gone = [
                     kernel::bindings::ENXIO,

@@ -27,3 +27,5 @@ const int LOCALIO_RS_IOCB_SYNC = IOCB_SYNC;
 const int LOCALIO_RS_IOCB_APPEND = IOCB_APPEND;
 const int LOCALIO_RS_RWF_SYNC = (__force int)RWF_SYNC;
 const unsigned long LOCALIO_RS_THREAD_SIZE = THREAD_SIZE;
+/* Kernel-internal errno (include/linux/errno.h), not in the uapi set. */
+const int LOCALIO_RS_EJUKEBOX = EJUKEBOX;

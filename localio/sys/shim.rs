@@ -64,6 +64,10 @@ pub(crate) fn loaded() -> bool {
 pub(crate) enum OpenError {
     /// No shim module (of our version) is loaded.
     NoShim,
+    /// nfsd said not yet (`-EJUKEBOX`, NFS3ERR_JUKEBOX): a lease or
+    /// delegation on the file is being broken, or its export is being
+    /// looked up again. The same open may succeed moments later.
+    Delayed,
     /// nfsd said no, with this errno.
     Refused(c_int),
 }
@@ -117,6 +121,9 @@ impl NfsdFile {
                 &mut opened,
             )
         };
+        if status == -b::LOCALIO_RS_EJUKEBOX {
+            return Err(OpenError::Delayed);
+        }
         if status != 0 || opened.nf.is_null() || opened.file.is_null() {
             return Err(OpenError::Refused(status));
         }

@@ -122,6 +122,64 @@ done
 check "the kernel log says LOCALIO is on for the data server" \
 	sh -c 'dmesg | grep -q "LOCALIO on for server 127.0.0.1 (NFSv3 data server)"'
 
+# --- the client's own write delegation, recalled by its data server ------
+# An NFSv4.2 OPEN for reading and writing can get a write delegation. The
+# layout's data server is the same file over NFSv3, whose first WRITE
+# breaks that delegation, over RPC as through LOCALIO: nfsd recalls it
+# and answers "not yet" (NFS3ERR_JUKEBOX; the LOCALIO open -EJUKEBOX)
+# until the client returns it. Such an open is no refusal to remember:
+# the writeback that follows the DELEGRETURN must be local, not sent to
+# nfsd for the second a refused open is remembered (it all was).
+T70_DELEG_COPIES=${T70_DELEG_COPIES:-8}
+nfs_mount 4.2 pnfsdeleg localio=on "$PNFS_EXPORT"
+# t70_deleg_write FILE COPIES: writes COPIES copies of the reference data
+# to FILE, opened for reading and writing, then fsyncs; prints whether
+# nfsd had granted a delegation before the writeback (its clients'
+# states), "deleg" or "none".
+t70_deleg_write() {
+	python3 - "$1" "$2" "$WORK/t70.ref" <<'PY'
+import glob, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+ref = open(sys.argv[3], "rb").read()
+for _ in range(int(sys.argv[2])):
+    os.write(fd, ref)
+states = "".join(open(p).read() for p in glob.glob("/proc/fs/nfsd/clients/*/states"))
+print("deleg" if "type: deleg" in states else "none")
+os.fsync(fd)
+os.close(fd)
+PY
+}
+t70_deleg_name=deleg.$$
+# Created on the export, then opened through the mount: a file no recall
+# has touched yet, whose delegation nfsd's filter of recalled handles
+# does not block.
+: >"$PNFS_EXPORT/$t70_deleg_name"
+chmod 666 "$PNFS_EXPORT/$t70_deleg_name"
+t70_deleg_remembered0=$(t70_ds declined_refused_recently)
+t70_deleg_written0=$(t70_ds local_write_bytes)
+t70_deleg_got=$(t70_deleg_write "$MNT/pnfsdeleg/$t70_deleg_name" "$T70_DELEG_COPIES")
+t70_deleg_local=$(( $(t70_ds local_write_bytes) - t70_deleg_written0 ))
+t70_deleg_remembered=$(( $(t70_ds declined_refused_recently) - t70_deleg_remembered0 ))
+say "delegation: $t70_deleg_got; written locally after it: $t70_deleg_local bytes," \
+	"refusals remembered: $t70_deleg_remembered, lease declines: $(t70_ds declined_lease)"
+if [ "$t70_deleg_got" = deleg ]; then
+	check "v4.2 on: a recalled delegation's refused opens are not remembered" \
+		test "$t70_deleg_remembered" -eq 0
+	check "v4.2 on: writeback after the delegation's return is local" \
+		test "$t70_deleg_local" -gt 0
+else
+	skip "v4.2 on: a recalled delegation's refused opens are not remembered" \
+		"nfsd granted no write delegation"
+	skip "v4.2 on: writeback after the delegation's return is local" \
+		"nfsd granted no write delegation"
+fi
+t70_deleg_sum=$(for _ in $(seq "$T70_DELEG_COPIES"); do cat "$WORK/t70.ref"; done | md5sum | cut -d' ' -f1)
+check "v4.2 on: the file written under a recalled delegation is intact" \
+	test "$(cold_sum "$MNT/pnfsdeleg/$t70_deleg_name")" = "$t70_deleg_sum" -a \
+	"$(sum "$PNFS_EXPORT/$t70_deleg_name")" = "$t70_deleg_sum"
+rm -f "$PNFS_EXPORT/$t70_deleg_name"
+umount "$MNT/pnfsdeleg"
+
 # --- the data server (and metadata server) restarted under I/O ---------
 # nfsd's shutdown waits for the files LOCALIO holds for the data server's
 # client; the writer must come through (locally, or by RPC once nfsd is
