@@ -48,9 +48,9 @@ pub enum DeclineReason {
     /// (`nfs.localio_enabled=N`).
     Disabled,
     /// A lease or delegation on the file is being broken; nfsd answers
-    /// the RPC with NFS4ERR_DELAY/JUKEBOX until it is. Also an open that
-    /// nfsd answered so (its export being looked up again, too): not
-    /// remembered as a refusal, since the next open may succeed.
+    /// the RPC with NFS4ERR_DELAY/JUKEBOX until it is. Also any open that
+    /// nfsd answered so: not remembered as a refusal, since the next open
+    /// may succeed.
     Lease,
     /// The exported filesystem cannot do direct I/O on this file.
     NoDirectIo,

@@ -64,9 +64,9 @@ pub(crate) fn loaded() -> bool {
 pub(crate) enum OpenError {
     /// No shim module (of our version) is loaded.
     NoShim,
-    /// nfsd said not yet (`-EJUKEBOX`, NFS3ERR_JUKEBOX): a lease or
-    /// delegation on the file is being broken, or its export is being
-    /// looked up again. The same open may succeed moments later.
+    /// nfsd said not yet (`-EJUKEBOX`, NFS3ERR_JUKEBOX), as while a lease
+    /// or delegation on the file is being broken: the same open may
+    /// succeed moments later.
     Delayed,
     /// nfsd said no, with this errno.
     Refused(c_int),
