@@ -88,8 +88,7 @@ engine_run() {
 # of the NFSv4.2 buffered WRITEs are declined (open_failed, then
 # refused_recently) and go to nfsd, and how many differs from run to run
 # with the same engine.
-leases=$(cat /proc/sys/fs/leases-enable)
-echo 0 >/proc/sys/fs/leases-enable
+leases_off
 
 labels=()
 for e in $engines; do
@@ -105,6 +104,6 @@ for e in $engines; do
 done
 nfs_umount_all
 modules_unload
-echo "$leases" >/proc/sys/fs/leases-enable
+leases_restore
 dmesg_splats >"$out/splats"
 /usr/bin/python3 "$TOP/tests/vm/ab_compare.py" "$out" "${labels[@]}" | tee "$out/report.txt"

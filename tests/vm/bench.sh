@@ -210,5 +210,5 @@ bench_select_mode off
 	"$BENCH_RUNTIME" "$ROUNDS" "${VM_CLOCK:-wall}" "${ICOUNT_SHIFT:-}" \
 	"${BENCH_MODES[*]}" "${names[@]}" | tee "$out/table.txt"
 nfs_umount_all
-bench_leases_restore
+leases_restore
 modules_unload

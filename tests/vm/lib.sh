@@ -262,6 +262,16 @@ pnfs_export_teardown() {
 }
 
 # nfsd's "io" line: bytes read and written through nfsd since it started.
+# leases_off: no leases, so no NFSv4 delegations for nfsd to hand out,
+# until leases_restore puts back what leases_off found.
+leases_saved=
+leases_off() {
+	leases_saved=$(cat /proc/sys/fs/leases-enable)
+	echo 0 >/proc/sys/fs/leases-enable
+}
+leases_restore() {
+	[ -z "$leases_saved" ] || echo "$leases_saved" >/proc/sys/fs/leases-enable
+}
 nfsd_io() { awk '/^io /{printf "%.0f\n", $2 + $3}' /proc/net/rpc/nfsd; }
 
 # --- our modules -------------------------------------------------------

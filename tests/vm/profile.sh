@@ -220,5 +220,5 @@ for i in range(max(len(c) for c in cols.values())):
     print("".join(f"{(cols[m][i] if i < len(cols[m]) else ''):<{width}}" for m in modes))
 PY
 nfs_umount_all
-bench_leases_restore
+leases_restore
 modules_unload

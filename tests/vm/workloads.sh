@@ -110,29 +110,21 @@ mode_dir() {
 # delegation; the layout's data server is the same file over NFSv3, whose
 # first READ or WRITE (or LOCALIO open) breaks that delegation: nfsd
 # recalls it and answers NFS3ERR_JUKEBOX (the LOCALIO open fails), so the
-# run's I/O goes to nfsd until the DELEGRETURN, and with localio=on, whose
-# provider remembers two refused opens for a second, a whole writeback
-# burst does. The recall also blocks delegations for that filehandle
-# until nfsd's filter of recalled handles has swapped twice (it swaps at
-# most every 30 s, on the next delegation asked for), so with runs more
-# than 30 s apart every other OPEN of a file got one: which mode's run
-# paid for it followed the order of the runs, not the mode.
-bench_leases=
+# run's I/O goes to nfsd until the DELEGRETURN (design.md, "The client's
+# own write delegation"). The recall also blocks delegations for that
+# filehandle until nfsd's filter of recalled handles has swapped twice
+# (it swaps at most every 30 s, on the next delegation asked for), so with
+# runs more than 30 s apart every other OPEN of a file got one: which
+# mode's run paid for it followed the order of the runs, not the mode.
 bench_mounts() {
 	modules_load
 	if [ "$BENCH_PNFS" = 1 ]; then
-		bench_leases=$(cat /proc/sys/fs/leases-enable)
-		echo 0 >/proc/sys/fs/leases-enable
+		leases_off
 		pnfs_export_setup
 	fi
 	nfs_mount "$BENCH_NFS_VERS" off localio=off "$BENCH_EXPORT"
 	nfs_mount "$BENCH_NFS_VERS" c "" "$BENCH_EXPORT"
 	nfs_mount "$BENCH_NFS_VERS" on localio=on "$BENCH_EXPORT"
-}
-
-# bench_leases_restore: leases as they were before bench_mounts.
-bench_leases_restore() {
-	[ -z "$bench_leases" ] || echo "$bench_leases" >/proc/sys/fs/leases-enable
 }
 
 # bench_prefill FILE: writes the workload's file once in full on the export,
