@@ -35,7 +35,7 @@
 //! [`REFUSAL_MEMORY_NS`](crate::lifetime::REFUSAL_MEMORY_NS): the requests
 //! meanwhile go to nfsd without paying for another open.
 
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use kernel::{
     fmt, new_spinlock,
     prelude::*,
@@ -53,14 +53,17 @@ use crate::path_state::{due, PathState};
 use crate::plan::DioAlignment;
 use crate::stats::{
     CounterCells, Counters, FILE_OPENS, FILE_OPENS_QUEUED, FILE_REOPENS, FILE_REUSES, HANDSHAKES,
-    RELEASED, SLOTS,
+    HELD_FOR_OPEN, RELEASED, SLOTS,
 };
 use crate::sys::clock::now_ns;
 use crate::sys::file::LowerFile;
 use crate::sys::percpu::PerCpuCells;
 use crate::sys::rcu::{self, RcuSlots, Retired};
-use crate::sys::request::{ClientId, FileKey, KeyRef, NfsClient, Opener, OwnedOpener};
+use crate::sys::request::{
+    Accepted, ClientId, FileKey, Held, KeyRef, NfsClient, Offer, Opener, OwnedOpener,
+};
 use crate::sys::shim::{Check, NfsdFile, OpenError};
+use crate::sys::task::current_task_id;
 use crate::sys::trace;
 use crate::sys::workqueue::Tick;
 
@@ -98,13 +101,26 @@ const CLIENT_SLOTS: usize = 16;
 /// ([`Client::queue_open`]); a miss beyond them goes to nfsd only.
 const MAX_PENDING_OPENS: usize = 8;
 
-/// A client's queued opens: the key of each and what opens it.
-type PendingOpens = [Option<(FileKey, OwnedOpener)>; MAX_PENDING_OPENS];
+/// Requests one queued open may hold until it is done
+/// ([`Client::hold_for_open`]): as many WRITEs of wsize as a flusher sends
+/// of a file in a burst; more go to nfsd.
+const MAX_HELD_PER_OPEN: usize = 8;
+
+/// An open queued for a worker: its key, what opens it, and the requests
+/// held until it is done.
+struct PendingOpen {
+    key: FileKey,
+    opener: OwnedOpener,
+    held: [Option<Held>; MAX_HELD_PER_OPEN],
+}
+
+/// A client's queued opens.
+type PendingOpens = [Option<PendingOpen>; MAX_PENDING_OPENS];
 
 /// Whether `pending` has room for `key`: a free slot, and no open of the
 /// same key waiting already.
 fn room_for(pending: &PendingOpens, key: &FileKey) -> bool {
-    pending.iter().any(Option::is_none) && !pending.iter().flatten().any(|(k, _)| k.same(key))
+    pending.iter().any(Option::is_none) && !pending.iter().flatten().any(|p| p.key.same(key))
 }
 
 /// A file opened through the nfsd shim, released when the last user lets
@@ -353,6 +369,9 @@ pub(crate) struct Client {
     /// Queued opens taken off `pending` and not yet cached or failed: with
     /// `pending`, what keeps the reaper ticking for the file to come.
     opening: AtomicU32,
+    /// The task handing back what an open held, while it does
+    /// ([`Client::hold_for_open`]); 0 otherwise.
+    handing_back: AtomicUsize,
 }
 
 impl Client {
@@ -703,7 +722,11 @@ impl Client {
                 .flatten();
             match free {
                 Some(i) => {
-                    pending[i] = Some((*key, owned));
+                    pending[i] = Some(PendingOpen {
+                        key: *key,
+                        opener: owned,
+                        held: [const { None }; MAX_HELD_PER_OPEN],
+                    });
                     None
                 }
                 None => Some(owned),
@@ -712,8 +735,37 @@ impl Client {
         refused.is_none()
     }
 
+    /// Holds the READ or WRITE `offer`, which missed its file, until the
+    /// open [`Client::queue_open`] queued for its key is done; then it is
+    /// handed back to nfs.ko, which offers it again ([`Held`]). Gives the
+    /// offer back if it is a COMMIT, if the open is no longer queued or
+    /// holds all it may, or if this task is handing back what an open held
+    /// (which must not wait again for an open that just failed).
+    pub(crate) fn hold_for_open<'a>(&self, offer: Offer<'a>) -> Result<Accepted<'a>, Offer<'a>> {
+        if self.handing_back.load(Ordering::Relaxed) == current_task_id() {
+            return Err(offer);
+        }
+        let key = offer.key();
+        let mut pending = self.pending.lock();
+        let Some(slot) = pending
+            .iter_mut()
+            .flatten()
+            .find(|p| key.matches(&p.key))
+            .and_then(|p| p.held.iter_mut().find(|h| h.is_none()))
+        else {
+            return Err(offer);
+        };
+        // Taken under the lock: nothing here sleeps or offers again.
+        let (held, accepted) = offer.hold()?;
+        *slot = Some(held);
+        drop(pending);
+        self.count(|c| c.bump(HELD_FOR_OPEN, ()));
+        Ok(accepted)
+    }
+
     /// Opens what [`Client::queue_open`] queued, on a worker of ours, and
-    /// caches it as an offer's open would (or remembers the refusal).
+    /// caches it as an offer's open would (or remembers the refusal); then
+    /// hands back what each open held, to be offered again.
     pub(crate) fn run_opens(&self) {
         // As an offer's open: no allocation recurses into I/O.
         let _noio = crate::sys::task::TaskFlagsScope::memalloc_noio();
@@ -726,7 +778,7 @@ impl Client {
                 }
                 next
             };
-            let Some((key, opener)) = next else {
+            let Some(PendingOpen { key, opener, held }) = next else {
                 break;
             };
             self.count(|c| c.bump(FILE_OPENS_QUEUED, ()));
@@ -735,9 +787,23 @@ impl Client {
             });
             drop(opened);
             self.opening.fetch_sub(1, Ordering::Relaxed);
+            self.hand_back(held);
             // Outside every lock: may put the last reference on the client.
             drop(opener);
         }
+    }
+
+    /// Hands back what an open held, outside every lock: each is offered
+    /// again in this task, and finds the file open, a refusal remembered,
+    /// or (after an open that neither opened nor was refused) goes to nfsd.
+    fn hand_back(&self, held: [Option<Held>; MAX_HELD_PER_OPEN]) {
+        if held.iter().all(Option::is_none) {
+            return;
+        }
+        self.handing_back
+            .store(current_task_id(), Ordering::Relaxed);
+        drop(held);
+        self.handing_back.store(0, Ordering::Relaxed);
     }
 
     /// Lets go of every entry, counting the files for `reason`.
@@ -875,6 +941,7 @@ impl Clients {
                     "localio_rs::Client::pending"
                 ),
                 opening: AtomicU32::new(0),
+                handing_back: AtomicUsize::new(0),
             }),
             GFP_KERNEL,
         )

@@ -60,6 +60,15 @@ pub(crate) fn offer<'a>(
         Some(client) => prepare(&mut offer, &asked, client, localio),
         None => Err(DeclineReason::NoMemory),
     };
+    if let (Err(DeclineReason::OpenQueued), Some(client)) = (&ready, &client) {
+        match client.hold_for_open(offer) {
+            Ok(accepted) => {
+                record_held(localio, client, &who, &asked);
+                return Ok(accepted);
+            }
+            Err(given_back) => offer = given_back,
+        }
+    }
     let outcome = ready.as_ref().map_err(|reason| *reason);
     record(localio, client.as_deref(), &who, &asked, outcome);
     match (ready, client) {
@@ -117,6 +126,19 @@ fn record(
     if let Some(client) = client {
         client.note(outcome.map(|_| ()));
     }
+}
+
+/// Notes an offer held until its file is open (`Client::hold_for_open`):
+/// neither served nor declined yet, it is offered again once the open is
+/// done, and that offer's outcome is recorded then.
+fn record_held(localio: &Localio, client: &Client, who: &trace::Who<'_>, asked: &Asked<'_>) {
+    let (kind, offset, count) = (asked.kind, asked.facts.offset, asked.facts.count);
+    localio
+        .clients
+        .count(Some(client), |c| c.bump(OFFERED, kind));
+    asked
+        .events
+        .accept(who, kind.name(), (offset, count), 0, "held_for_open");
 }
 
 /// Accounts how a taken request is served: in part, bounced, with

@@ -170,6 +170,10 @@ stats! {
     /// Opens run by a worker of ours for offers whose task may not open
     /// (`submit::open_inline`); each also a file open when it succeeds.
     FILE_OPENS_QUEUED: () = "file_opens_queued", "";
+    /// READs and WRITEs held until such an open was done, then handed
+    /// back to nfs.ko and offered again (and counted again): each offer
+    /// is served, declined or held.
+    HELD_FOR_OPEN: () = "held_for_open", "";
     /// Requests served by a file opened for an earlier one.
     FILE_REUSES: () = "file_reuses", "";
     /// Cached files let go because what nfsd's open rested on changed (then

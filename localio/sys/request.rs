@@ -409,6 +409,18 @@ impl<'a> Offer<'a> {
     pub(crate) fn decline(self) -> Declined<'a> {
         Declined(PhantomData)
     }
+
+    /// Takes a READ or WRITE to hold until it can be served: see [`Held`].
+    /// A COMMIT is given back.
+    pub(crate) fn hold(self) -> Result<(Held, Accepted<'a>), Self> {
+        let (hdr, call_ops) = match &self {
+            Offer::Read(o) => (o.hdr, o.call_ops),
+            Offer::Write(o) => (o.hdr, o.call_ops),
+            Offer::Commit(_) => return Err(self),
+        };
+        // INVARIANT: Accepted once, here; the offer is consumed.
+        Ok((Held { hdr, call_ops }, Accepted(PhantomData)))
+    }
 }
 
 /// The file key of a request for `fh` with `cred` (null: a key no file
@@ -916,6 +928,34 @@ impl<D: Direction> Drop for PgioRequest<D> {
             _dir: PhantomData,
         };
         request.finish(Err(-(b::EIO as c_int)));
+    }
+}
+
+/// An accepted READ or WRITE held until it can be served (its file is
+/// being opened), then handed back to nfs.ko when dropped: nfs.ko sends it
+/// again as it was offered, to the provider first, else as an RPC. Never
+/// completed here, so a request held is never failed. Dropped in task
+/// context, outside every lock the provider's offers take (the hand-back
+/// offers it again in the dropping task).
+///
+/// # Invariants
+///
+/// `hdr` was offered as a READ or WRITE with `call_ops` and accepted, and
+/// is handed back exactly once, by `drop`.
+pub(crate) struct Held {
+    hdr: NonNull<b::nfs_pgio_header>,
+    call_ops: *const b::rpc_call_ops,
+}
+
+// SAFETY: As for `PgioRequest`: nfs.ko hands an accepted request over
+// entirely, and it may be handed back from any task.
+unsafe impl Send for Held {}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        // SAFETY: Accepted and not completed (type invariant); handed back
+        // once, here, after which nothing here touches it.
+        unsafe { b::nfs_localio_provider_pgio_return(self.hdr.as_ptr(), self.call_ops) };
     }
 }
 

@@ -71,6 +71,13 @@ impl Drop for TaskFlagsScope {
     }
 }
 
+/// The current task's identity (its `task_struct`'s address): compared,
+/// never dereferenced; never 0.
+pub(crate) fn current_task_id() -> usize {
+    // SAFETY: `get_current` only reads the per-CPU current task pointer.
+    unsafe { bindings::get_current() as usize }
+}
+
 /// Task flags that make a task someone else's nested I/O submitter or put
 /// it inside a NOIO/NOFS scope of its own.
 const NESTED_IO_FLAGS: u32 =

@@ -146,7 +146,7 @@ limits_hold() {    # VERS
 # file is unused from A's O_DIRECT write until the flush, seconds later
 # under TCG, and the reaper lets it go as idle after FILE_IDLE_TICKS
 # (released_idle below). If the flusher's WRITE comes first, it may not
-# open: it goes to nfsd (declined_open_queued) while a worker opens it.
+# open: it is held (held_for_open) while a worker opens it.
 # The check does not rest on either.
 queued_flush() {
 	echo $(( $(counter queued_writeback) + $(counter queued_worker) + $(counter queued_stack) ))
@@ -215,35 +215,39 @@ done
 
 # --- no open through nfsd from the flusher ------------------------------
 # A file written buffered and never opened by us yet: the flusher's offers
-# (sync(2) with the file still open) must not open it themselves; they go
-# to nfsd and a worker of ours opens it, so the next flush is local.
+# (sync(2) with the file still open) must not open it themselves; a worker
+# of ours opens it while they are held (held_for_open), and hands them
+# back to nfs.ko, which offers them again: served locally, none to nfsd.
 flusher_never_opens() {
 	local f=$MNT/fl3/flushed rc=0
 	nfs_mount 3 fl3 localio=on
-	python3 - "$f" "$WORK/t25.ref" <<-'PY'
+	head -c $(((4 << 20) + 1000)) "$WORK/t25.ref" >"$WORK/t25.flush"
+	python3 - "$f" "$WORK/t25.flush" <<-'PY'
 	import os, sys
 	data = open(sys.argv[2], "rb").read()
 	fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
 	half = len(data) // 2
 	os.write(fd, data[:half])
-	os.sync()            # the flusher: declined, the open queued
+	os.sync()            # the flusher: held, the open queued
 	os.write(fd, data[half:])
 	os.sync()            # the flusher again: the file is open by now
 	os.close(fd)
 	PY
-	[ "$(cold_sum "$EXPORT/flushed")" = "$(sum "$WORK/t25.ref")" ] || { say "data differs"; rc=1; }
+	[ "$(cold_sum "$EXPORT/flushed")" = "$(sum "$WORK/t25.flush")" ] || { say "data differs"; rc=1; }
 	rm -f "$f"
 	nfs_umount_all
 	return $rc
 }
 d0=$(counter declined_open_queued) q0=$(counter file_opens_queued) w0=$(counter queued_worker)
+h0=$(counter held_for_open) io0=$(nfsd_io)
 check "flusher writeback of a file not open yet: intact" flusher_never_opens
-say "flusher: $(( $(counter declined_open_queued) - d0 )) requests sent to nfsd for want of an open," \
-	"$(( $(counter file_opens_queued) - q0 )) opens by our worker, $(( $(counter queued_worker) - w0 )) queued"
-check "flusher writeback: the flusher did not open the file, a worker of ours did" \
-	eval '[ $(( $(counter declined_open_queued) - d0 )) -gt 0 ] && [ $(( $(counter file_opens_queued) - q0 )) -gt 0 ]'
-check "flusher writeback: once the worker opened it, the flusher's writes were local" \
-	test "$(( $(counter queued_worker) - w0 ))" -gt 0
+held=$(( $(counter held_for_open) - h0 )) via=$(( $(nfsd_io) - io0 ))
+say "flusher: $held requests held for an open, $(( $(counter declined_open_queued) - d0 )) sent to nfsd for want of one," \
+	"$(( $(counter file_opens_queued) - q0 )) opens by our worker, $(( $(counter queued_worker) - w0 )) queued; nfsd moved $via bytes"
+check "flusher writeback: the flusher did not open the file, a worker of ours did while its WRITEs were held" \
+	eval '[ "$held" -gt 0 ] && [ $(( $(counter file_opens_queued) - q0 )) -gt 0 ]'
+check "flusher writeback: the held WRITEs were served once offered again, none sent to nfsd for want of an open" \
+	eval '[ $(( $(counter queued_worker) - w0 )) -gt 0 ] && [ $(( $(counter declined_open_queued) - d0 )) -eq 0 ]'
 
 # --- completions after submit_bio(): dm-delay ---------------------------
 if export_on delay; then
