@@ -24,8 +24,13 @@ db_pg_start() {
 		-o "-k $DB_SOCKET -c listen_addresses= -c shared_buffers=16MB" start
 }
 local_bytes() { echo $(( $(counter local_read_bytes) + $(counter local_write_bytes) )); }
-# Requests declined for any reason but open_queued (module-wide).
-other_declines() { awk '$1 ~ /^declined_/ && $1 != "declined_open_queued" {n += $2} END {print n + 0}' "$STATS"; }
+# Bytes of the READs and WRITEs we declined, which nfs.ko sent to nfsd.
+declined_bytes() { echo $(( $(counter rpc_read_bytes) + $(counter rpc_write_bytes) )); }
+# Requests declined for want of an open, or for a stateid nfsd took in
+# neither choice (a delegation returned as the request was sent), and
+# for any other reason (module-wide).
+timing_declines() { echo $(( $(counter declined_open_queued) + $(counter declined_stateid) )); }
+other_declines() { echo $(( $(awk '$1 ~ /^declined_/ {n += $2} END {print n + 0}' "$STATS") - $(timing_declines) )); }
 
 # db_pg_balanced: pgbench's invariant, each transaction adds its delta to
 # one account, teller and branch and logs it in the history, so the four
@@ -44,9 +49,11 @@ db_pg_balanced() {
 
 # db_share VERS WHAT IO0 LOCAL0: says how many of the bytes since the two
 # samples went through nfsd, and leaves the share (percent, two decimals)
-# in db_share_pct.
+# in db_share_pct, the bytes through nfsd in db_share_via and all of them
+# in db_share_all.
 db_share() {
 	local via=$(( $(nfsd_io) - $3 )) here=$(( $(local_bytes) - $4 ))
+	db_share_via=$via db_share_all=$(( via + here ))
 	db_share_pct=$(awk -v v="$via" -v l="$here" \
 		'BEGIN {printf "%.2f", (v + l) ? 100 * v / (v + l) : 0}')
 	say "v$1 $2: $here bytes local, $via through nfsd ($db_share_pct%)"
@@ -68,7 +75,9 @@ for v in 3 4.2; do
 		pgdata=$mnt/pgdata
 		mkdir -p "$pgdata" "$DB_SOCKET" && chown postgres: "$pgdata" "$DB_SOCKET" &&
 			chmod 700 "$pgdata"
-		io0=$(nfsd_io) l0=$(local_bytes) od0=$(other_declines)
+		io0=$(nfsd_io) l0=$(local_bytes) od0=$(other_declines) oq0=$(timing_declines)
+		rb0=$(declined_bytes)
+		counters_now "$WORK/t82.counters"
 		check "v$v PostgreSQL: initdb --data-checksums on the mount" \
 			eval 'db_pg "$PG_BIN/initdb" -D "$pgdata" -A trust --data-checksums >/dev/null'
 		db_pg_start "$pgdata" &&
@@ -94,17 +103,36 @@ for v in 3 4.2; do
 		check "v$v PostgreSQL: pg_checksums finds every page's checksum right" \
 			eval 'db_pg "$PG_BIN/pg_checksums" --check -D "$pgdata" >/dev/null'
 		db_share "$v" PostgreSQL "$io0" "$l0"
-		# NFSv4.2 sent 3 to 8% through nfsd until a stateid refused by
-		# nfsd was chosen again (stateid_chosen_again): now both versions
-		# send only the pieces below the direct-I/O alignment.
-		# The flusher never opens a file through nfsd (design.md, "Inline
-		# submission"): its WRITEs of a file nobody has open go to nfsd
-		# while a worker of ours opens it (declined_open_queued), a few
-		# MiB when initdb's files are written back before they are used
-		# again. Under 5% then; under 1% with any other decline.
+		say "v$v grown: $(counters_grown "$WORK/t82.counters" '^(offered_|declined_|held_|file_opens|stateid|direct_)')"
+		# What went through nfsd is what we declined and what nfs.ko
+		# sent without offering it to us.
+		# Declined: NFSv4.2 sent 3 to 8% through nfsd until a stateid
+		# refused by nfsd was chosen again (stateid_chosen_again): now
+		# both versions decline only the pieces below the direct-I/O
+		# alignment, under 1%. The flusher never opens a file through
+		# nfsd (design.md, "Inline submission"): its WRITEs of a file
+		# nobody has open (initdb's, written back after the cache let
+		# them go) are held while a worker of ours opens it, up to 8 per
+		# open; more go to nfsd (declined_open_queued), each one WRITE of
+		# at most wsize bytes, as is one whose stateid nfsd took in
+		# neither choice (a delegation returned meanwhile,
+		# declined_stateid): beyond the 1%, every byte we declined must
+		# be one of theirs.
 		od=$(( $(other_declines) - od0 ))
-		check "v$v PostgreSQL: under 1% of its bytes went through nfsd, or under 5% with no decline but open_queued ($db_share_pct%; $od other declines)" \
-			awk -v p="$db_share_pct" -v od="$od" 'BEGIN {exit !(p < 1 || (p < 5 && od == 0))}'
+		oq=$(( $(timing_declines) - oq0 ))
+		declined=$(( $(declined_bytes) - rb0 ))
+		wsize=$(awk -v m="$mnt" '$2 == m {if (match($4, /wsize=[0-9]+/)) print substr($4, RSTART + 6, RLENGTH - 6)}' /proc/mounts)
+		check "v$v PostgreSQL: we declined under 1% of its bytes, the rest in $oq open_queued or stateid WRITEs of at most ${wsize:-?} bytes ($declined bytes; $od other declines)" \
+			awk -v d="$declined" -v od="$od" -v all="$db_share_all" -v oq="$oq" -v ws="${wsize:-0}" \
+				'BEGIN {exit !(d < all / 100 || (od == 0 && d <= all / 100 + oq * ws))}'
+		# Not offered: NFSv4 I/O that patch 0009's check keeps from us
+		# (the client's state manager running, as it does to return
+		# delegations; recovery; past the known lease) goes out as the
+		# RPC: 0.07% to about 3% in our runs, which of these not pinned
+		# down.
+		unoffered=$(( db_share_via - declined ))
+		check "v$v PostgreSQL: nfs.ko sent under 10% of its bytes to nfsd without offering them ($unoffered bytes)" \
+			test $(( unoffered * 10 )) -lt "$db_share_all"
 		say "v$v stateids chosen again: $(counter stateid_chosen_again)"
 		rm -rf "$pgdata" "$pgdata.log"
 	fi
