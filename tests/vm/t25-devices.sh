@@ -249,6 +249,45 @@ check "flusher writeback: the flusher did not open the file, a worker of ours di
 check "flusher writeback: the held WRITEs were served once offered again, none sent to nfsd for want of an open" \
 	eval '[ $(( $(counter queued_worker) - w0 )) -gt 0 ] && [ $(( $(counter declined_open_queued) - d0 )) -eq 0 ]'
 
+# A held WRITE whose open nfsd refuses: handed back, it goes to nfsd,
+# which refuses the WRITE as well, so the writer's fsync() fails as over
+# RPC. uid 2000 writes buffered to a file of uid 1000's, mode 0666; the
+# server's file then loses its write bit for others (chmod 0644 on the
+# export), and uid 2000 calls sync(2): the flusher writes back.
+flusher_refused() {    # OPTION: prints what fsync() said, and the size on the server
+	local f=$MNT/flr/refused answer
+	nfs_mount 3 flr "$1"
+	: >"$EXPORT/refused" && chown 1000:1000 "$EXPORT/refused" && chmod 0666 "$EXPORT/refused"
+	coproc FLR { exec setpriv --reuid=2000 --regid=2000 --clear-groups python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY)
+os.write(fd, os.urandom(1 << 20))
+print("written", flush=True)
+sys.stdin.readline()
+os.sync()
+try:
+    os.fsync(fd)
+    print("ok", flush=True)
+except OSError as e:
+    print(os.strerror(e.errno), flush=True)
+' "$f"; }
+	read -r -t 60 answer <&"${FLR[0]}"
+	chmod 0644 "$EXPORT/refused"
+	echo go >&"${FLR[1]}"
+	read -r -t 120 answer <&"${FLR[0]}" || answer=TIMEOUT
+	wait "$FLR_PID" 2>/dev/null
+	echo "$answer, $(stat -c %s "$EXPORT/refused") bytes on the server"
+	rm -f "$EXPORT/refused"
+	nfs_umount_all
+}
+h0=$(counter held_for_open)
+refused_off=$(flusher_refused localio=off)
+refused_on=$(flusher_refused localio=on)
+held=$(( $(counter held_for_open) - h0 ))
+say "flusher, open refused: localio=off: $refused_off; localio=on: $refused_on, $held requests held"
+check "flusher writeback whose open nfsd refuses: held, then refused by nfsd as over RPC" \
+	eval '[ "$held" -gt 0 ] && [ "$refused_on" = "$refused_off" ] && [ "${refused_off%%,*}" = "Permission denied" ]'
+
 # --- completions after submit_bio(): dm-delay ---------------------------
 if export_on delay; then
 	export_disk_facts
