@@ -128,8 +128,8 @@ for v in 3 4.2; do
 		# Not offered: NFSv4 I/O that patch 0009's check keeps from us
 		# (the client's state manager running, as it does to return
 		# delegations; recovery; past the known lease) goes out as the
-		# RPC: 0.07% to about 3% in our runs, which of these not pinned
-		# down.
+		# RPC: 0.07% to about 3% in our runs (where counted: the state
+		# manager returning delegations).
 		unoffered=$(( db_share_via - declined ))
 		check "v$v PostgreSQL: nfs.ko sent under 10% of its bytes to nfsd without offering them ($unoffered bytes)" \
 			test $(( unoffered * 10 )) -lt "$db_share_all"
